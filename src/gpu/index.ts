@@ -6,4 +6,6 @@ export { PipelineCache, BindGroupCache, pipelineKey, type PipelineSpec } from '.
 export { composeWgsl } from './wgsl';
 export { shaderSource, shaderLibrary } from './shaders';
 export { readBuffer, readFloat32, readUint32, uploadStorage } from './readback';
+export { dispatch, submitPass } from './dispatch';
+export { UniformBlock } from './uniforms';
 export { timeComputePass, type TimedResult, type TimingSource } from './timing';
