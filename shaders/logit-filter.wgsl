@@ -45,15 +45,17 @@ fn massOf(x: f32, lse: f32) -> u32 { return u32(exp(x - lse) * MASS_SCALE); }
 /**
  * Largest key tau with W(key >= tau) >= need among finite entries with key >= lower, where W
  * counts entries (byMass = false) or sums their mass. With needFraction > 0 the need is
- * computed in the first pass as ceil(needFraction * total), clamped to [1, total].
+ * computed in the first radixPass as ceil(needFraction * total), clamped to [1, total].
  */
 fn radixSelect(row: u32, t: u32, lower: u32, byMass: bool, need: u32, needFraction: f32, lse: f32) -> u32 {
   let vocab = params.vocab;
   let base = row * vocab;
+  // Every thread must have read the previous selection's result before it is reset.
+  workgroupBarrier();
   if (t == 0u) { chosenPrefix = 0u; weightAbove = 0u; needed = need; }
-  for (var pass = 0u; pass < 3u; pass++) {
-    let shift = select(select(0u, 10u, pass == 1u), 21u, pass == 0u);
-    let width = select(11u, 10u, pass == 2u);
+  for (var radixPass = 0u; radixPass < 3u; radixPass++) {
+    let shift = select(select(0u, 10u, radixPass == 1u), 21u, radixPass == 0u);
+    let width = select(11u, 10u, radixPass == 2u);
     let binCount = 1u << width;
     for (var b = t; b < MAX_BINS; b += WORKGROUP_SIZE) { atomicStore(&bins[b], 0u); }
     workgroupBarrier();
@@ -76,7 +78,7 @@ fn radixSelect(row: u32, t: u32, lower: u32, byMass: bool, need: u32, needFracti
     groupSums[t] = groupSum;
     workgroupBarrier();
     if (t == 0u) {
-      if (pass == 0u && needFraction > 0.0) {
+      if (radixPass == 0u && needFraction > 0.0) {
         var total = 0u;
         for (var g = 0u; g < WORKGROUP_SIZE; g++) { total += groupSums[g]; }
         restrictedTotal = total;

@@ -51,7 +51,12 @@ export function makeRow(random: () => number, vocab: number, kind: LogitKind): F
 }
 
 /** rows x vocab, row r of kind kinds[r % kinds.length]. */
-export function makeBatch(seed: number, rows: number, vocab: number, kinds: readonly LogitKind[]): Float32Array {
+export function makeBatch(
+  seed: number,
+  rows: number,
+  vocab: number,
+  kinds: readonly LogitKind[],
+): Float32Array {
   const random = seededRandom(seed);
   const out = new Float32Array(rows * vocab);
   for (let r = 0; r < rows; r++) out.set(makeRow(random, vocab, kinds[r % kinds.length]), r * vocab);

@@ -25,9 +25,17 @@ async function checkStats(seed: number, rows: number, vocab: number, kinds: Logi
       // lse and entropy are sums of up to 151,936 f32 terms in a different order.
       const scale = Math.max(1, Math.abs(want.lse));
       expect(Math.abs(g.lse - want.lse), `${where} lse`).toBeLessThanOrEqual(2e-6 * scale + 1e-5);
-      expect(Math.abs(g.entropy - want.entropy), `${where} entropy`).toBeLessThanOrEqual(1e-4 * Math.max(1, want.entropy));
-      expect(g.top.map((t) => t.id), `${where} top ids`).toEqual(want.top.map((t) => t.id));
-      expect(g.top.map((t) => t.logit), `${where} top logits`).toEqual(want.top.map((t) => Math.fround(t.logit)));
+      expect(Math.abs(g.entropy - want.entropy), `${where} entropy`).toBeLessThanOrEqual(
+        1e-4 * Math.max(1, want.entropy),
+      );
+      expect(
+        g.top.map((t) => t.id),
+        `${where} top ids`,
+      ).toEqual(want.top.map((t) => t.id));
+      expect(
+        g.top.map((t) => t.logit),
+        `${where} top logits`,
+      ).toEqual(want.top.map((t) => Math.fround(t.logit)));
     }
   } finally {
     buffer.destroy();
@@ -35,7 +43,9 @@ async function checkStats(seed: number, rows: number, vocab: number, kinds: Logi
 }
 
 describe('row statistics on the GPU match the reference', () => {
-  test.each([1, 7, 255, 257, 1000, 4099])('odd vocab %i, every kind', (vocab) => checkStats(vocab, 6, vocab, KINDS));
+  test.each([1, 7, 255, 257, 1000, 4099])('odd vocab %i, every kind', (vocab) =>
+    checkStats(vocab, 6, vocab, KINDS),
+  );
   test('vocab 50,257, batch 6, every kind', () => checkStats(11, 6, 50_257, KINDS));
   test('vocab 151,936, batch 3', () => checkStats(12, 3, 151_936, ['normal', 'ties', 'huge']));
   test('ties: argmax and top-10 prefer the lower index', async () => {
@@ -83,7 +93,10 @@ describe('log-softmax on the GPU matches the reference', () => {
       const { lse } = rowStatsReference(row);
       const want = Float32Array.from(row, (x) => x - lse);
       // Each output is x - lse: error is lse's error, relative to |lse|.
-      const report = compareArrays(`row ${r}`, rowOf(got, vocab, r), want, { atol: 2e-6 * Math.max(1, Math.abs(lse)) + 1e-5, rtol: 1e-6 });
+      const report = compareArrays(`row ${r}`, rowOf(got, vocab, r), want, {
+        atol: 2e-6 * Math.max(1, Math.abs(lse)) + 1e-5,
+        rtol: 1e-6,
+      });
       expect(report).toBeNull();
     }
   });
