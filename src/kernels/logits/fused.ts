@@ -2,24 +2,17 @@
 // sample, encoded in one command buffer with one small readback (token ids and summaries).
 // A LogitPipeline is built once per (rows, vocab, inputs) and reused every token: its buffers,
 // uniforms, pipelines and bind groups are never created on the hot path.
-import { EmptyDistributionError, GpuError, KernelInputError } from '../../gpu/errors';
+import { GpuError, KernelInputError } from '../../gpu/errors';
 import type { Gpu } from '../../gpu/runtime';
 import { CombineKernel, validateCombine, type CombineParams } from './combine';
 import { FilterKernel, validateFilter, type FilterParams } from './filter';
-import {
-  bitsToFloat,
-  DECISION_WORDS,
-  MAX_INPUTS,
-  NO_TOKEN,
-  parseDecision,
-  parseSummary,
-  SUMMARY_WORDS,
-  type RowDecision,
-  type RowSummary,
-} from './layout';
+import { DECISION_WORDS, MAX_INPUTS, SUMMARY_WORDS } from './layout';
 import { checkShape, type LogitShape } from './params';
 import { SampleKernel, validateSample, type SampleParams } from './sample';
 import { RowStatsKernel } from './stats';
+import { parseStep, type StepResult } from './step-result';
+
+export type { StepResult, StepRow } from './step-result';
 
 export interface LogitInput {
   /** A [*, vocab] f32 logits buffer (e.g. a model's output). */
@@ -31,25 +24,6 @@ export interface LogitInput {
 export interface StepParams extends CombineParams, FilterParams, SampleParams {
   /** Greedy takes the argmax of the combined score; filters and sampling are skipped. */
   greedy: boolean;
-}
-
-export interface StepRow {
-  /** One token per draw. */
-  tokens: number[];
-  /** Probability of each token under the final (filtered, renormalised) distribution. */
-  tokenProbs: number[];
-  /** Summary of every input distribution (top-10, entropy, ...). */
-  inputs: RowSummary[];
-  /** Summary of the combined, masked, tempered distribution. */
-  combined: RowSummary;
-  /** |V_head|: tokens left by the plausibility mask (and -Inf exclusions). */
-  plausibleCount: number;
-  /** Filter thresholds and the kept set's size and mass (sampling only). */
-  decision: RowDecision | null;
-}
-
-export interface StepResult {
-  rows: StepRow[];
 }
 
 const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -173,7 +147,7 @@ export class LogitPipeline {
       const draws = params.greedy ? 1 : params.draws;
       this.ensureDraws(draws);
       const words = await this.encodeAndRead(inputs, params, draws);
-      return this.parse(words, params.greedy, draws);
+      return parseStep(words, this.shape.rows, this.inputs, params.greedy, draws);
     } finally {
       this.busy = false;
     }
@@ -234,58 +208,6 @@ export class LogitPipeline {
     const words = new Uint32Array(this.staging.getMappedRange(0, offset).slice(0));
     this.staging.unmap();
     return words;
-  }
-
-  private parse(words: Uint32Array, greedy: boolean, draws: number): StepResult {
-    const { rows } = this.shape;
-    const combinedBase = this.inputs * rows;
-    const decisionBase = (this.inputs + 1) * rows * SUMMARY_WORDS;
-    const tokenBase = decisionBase + rows * DECISION_WORDS;
-    const inputSummaries = Array.from({ length: this.inputs * rows }, (_, r) => parseSummary(words, r));
-    const problems: string[] = [];
-    inputSummaries.forEach((s, r) => {
-      const where = `input ${Math.floor(r / rows)} row ${r % rows}`;
-      if (s.invalidCount > 0) problems.push(`${where} contains ${s.invalidCount} NaN or +Infinity logits`);
-      else if (s.finiteCount === 0) problems.push(`${where} has no finite logit`);
-    });
-    if (problems.length > 0) throw new KernelInputError(`invalid logits: ${problems.join('; ')}`);
-    const empty: number[] = [];
-    const result: StepRow[] = [];
-    for (let row = 0; row < rows; row++) {
-      const combined = parseSummary(words, combinedBase + row);
-      if (combined.finiteCount === 0 || combined.invalidCount > 0) {
-        empty.push(row);
-        continue;
-      }
-      const inputs = Array.from({ length: this.inputs }, (_, j) => inputSummaries[j * rows + row]);
-      if (greedy) {
-        result.push({
-          tokens: [combined.argmax as number],
-          tokenProbs: [combined.top[0].prob],
-          inputs,
-          combined,
-          plausibleCount: combined.finiteCount,
-          decision: null,
-        });
-        continue;
-      }
-      const decision = parseDecision(words.subarray(decisionBase), row);
-      const tokens: number[] = [];
-      const tokenProbs: number[] = [];
-      for (let d = 0; d < draws; d++) {
-        const o = tokenBase + (row * draws + d) * 2;
-        if (words[o] === NO_TOKEN) {
-          empty.push(row);
-          break;
-        }
-        tokens.push(words[o]);
-        // p under the kept set = exp(l - lse) / (kept mass as a fraction of all mass).
-        tokenProbs.push(Math.exp(bitsToFloat(words[o + 1]) - combined.lse) / (decision.keptMass / 2 ** 31));
-      }
-      result.push({ tokens, tokenProbs, inputs, combined, plausibleCount: combined.finiteCount, decision });
-    }
-    if (empty.length > 0) throw new EmptyDistributionError([...new Set(empty)], 'logit pipeline');
-    return { rows: result };
   }
 
   destroy(): void {
