@@ -47,10 +47,35 @@ export function rowStatsReference(row: ArrayLike<number>): RowSummary {
 
 /** Ids of the `count` largest finite entries, logit descending then id ascending. */
 export function topIndices(row: ArrayLike<number>, count: number): number[] {
+  if (count >= 64) {
+    const ids: number[] = [];
+    for (let i = 0; i < row.length; i++) if (Number.isFinite(row[i])) ids.push(i);
+    ids.sort((a, b) => row[b] - row[a] || a - b);
+    return ids.slice(0, count);
+  }
+  // Few wanted: one linear pass with a small sorted list (indices rise, so ">" keeps ties in id order).
   const ids: number[] = [];
-  for (let i = 0; i < row.length; i++) if (Number.isFinite(row[i])) ids.push(i);
-  ids.sort((a, b) => row[b] - row[a] || a - b);
-  return ids.slice(0, count);
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i];
+    if (!Number.isFinite(x) || (ids.length === count && x <= row[ids[count - 1]])) continue;
+    let slot = ids.length === count ? count - 1 : ids.length;
+    while (slot > 0 && x > row[ids[slot - 1]]) {
+      ids[slot] = ids[slot - 1];
+      slot--;
+    }
+    ids[slot] = i;
+  }
+  return ids;
+}
+
+/** max and log-sum-exp of the finite entries (-Infinity for both when there are none). */
+export function maxAndLogSumExp(row: ArrayLike<number>): { max: number; lse: number } {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) if (Number.isFinite(row[i]) && row[i] > max) max = row[i];
+  if (max === -Infinity) return { max, lse: -Infinity };
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) if (Number.isFinite(row[i])) sum += Math.exp(row[i] - max);
+  return { max, lse: max + Math.log(sum) };
 }
 
 export function logSoftmaxReference(row: ArrayLike<number>): Float32Array {
@@ -61,7 +86,7 @@ export function logSoftmaxReference(row: ArrayLike<number>): Float32Array {
 /** One row of the contrastive combination (see combine.ts for the formula). */
 export function combineReference(inputs: readonly ArrayLike<number>[], params: CombineParams): Float32Array {
   const vocab = inputs[0].length;
-  const stats = inputs.map(rowStatsReference);
+  const stats = inputs.map(maxAndLogSumExp);
   const base = inputs[params.baseInput];
   const logBeta = params.beta > 0 ? Math.log(params.beta) : -Infinity;
   const out = new Float32Array(vocab);
