@@ -4,7 +4,8 @@
 //   score(y) = (1/T) * sum_j w_j * (l_j(y) - lse_j)            (log-prob space)
 //   score(y) = -Inf if beta > 0 and l_b(y) - max_b < log(beta)  (b = the base input)
 //   score(y) = -Inf if any input with w_j != 0 has l_j(y) = -Inf
-// Invalid inputs (NaN, +Inf) give NaN bits so the result's summary counts them as invalid.
+// Invalid inputs (NaN, +Inf) give NaN bits so the result's summary counts them as invalid;
+// they are checked before the mask, as in the reference.
 #include "float-keys.wgsl"
 
 const MAX_INPUTS: u32 = 8u;
@@ -39,16 +40,6 @@ fn combine(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= vocab || row >= params.rows) { return; }
   let out = row * vocab + i;
 
-  if (params.usePlausibility != 0u) {
-    let baseRow = params.baseInput * params.rows + row;
-    let baseBits = packed[baseRow * vocab + i];
-    if (isNegInfBits(baseBits)) { combined[out] = NEG_INF_BITS; return; }
-    if (isFiniteBits(baseBits)) {
-      let baseMax = bitcast<f32>(inputSummary[baseRow * SUMMARY_WORDS + 0u]);
-      if (bitcast<f32>(baseBits) - baseMax < params.logBeta) { combined[out] = NEG_INF_BITS; return; }
-    }
-  }
-
   var score = 0.0;
   var excluded = false;
   var invalid = false;
@@ -63,6 +54,13 @@ fn combine(@builtin(global_invocation_id) gid: vec3<u32>) {
     score += w * (bitcast<f32>(bits) - lse);
   }
   if (invalid) { combined[out] = 0x7fc00000u; return; }
+  if (params.usePlausibility != 0u) {
+    let baseRow = params.baseInput * params.rows + row;
+    let baseBits = packed[baseRow * vocab + i];
+    if (isNegInfBits(baseBits)) { combined[out] = NEG_INF_BITS; return; }
+    let baseMax = bitcast<f32>(inputSummary[baseRow * SUMMARY_WORDS + 0u]);
+    if (bitcast<f32>(baseBits) - baseMax < params.logBeta) { combined[out] = NEG_INF_BITS; return; }
+  }
   if (excluded) { combined[out] = NEG_INF_BITS; return; }
   combined[out] = bitcast<u32>(score * params.inverseTemperature);
 }

@@ -1,6 +1,6 @@
 // Compute pipelines cached by (shader, entry point, override constants); bind groups cached by buffers.
 import { GpuError } from './errors';
-import { shaderSource } from './shaders';
+import { composedShader } from './shaders';
 
 export interface PipelineSpec {
   /** File name under shaders/, e.g. "logits.wgsl". */
@@ -18,8 +18,16 @@ export function pipelineKey(spec: PipelineSpec): string {
   return `${spec.shader}:${spec.entryPoint}{${constants}}`;
 }
 
+interface CompiledModule {
+  module: GPUShaderModule;
+  /** Where each line of the composed source came from (for compiler messages). */
+  lines: { file: string; line: number }[];
+  /** Asked once: a second getCompilationInfo() on one module can hang in Chromium. */
+  info?: Promise<GPUCompilationInfo>;
+}
+
 export class PipelineCache {
-  private readonly modules = new Map<string, GPUShaderModule>();
+  private readonly modules = new Map<string, CompiledModule>();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private readonly device: GPUDevice;
 
@@ -31,34 +39,56 @@ export class PipelineCache {
     return this.pipelines.size;
   }
 
-  private module(shader: string): GPUShaderModule {
-    let module = this.modules.get(shader);
-    if (!module) {
-      module = this.device.createShaderModule({ label: shader, code: shaderSource(shader) });
-      this.modules.set(shader, module);
+  private module(shader: string): CompiledModule {
+    let compiled = this.modules.get(shader);
+    if (!compiled) {
+      const { code, lines } = composedShader(shader);
+      // Compile errors are reported through the pipeline's rejection, not as uncaptured errors.
+      this.device.pushErrorScope('validation');
+      const module = this.device.createShaderModule({ label: shader, code });
+      void this.device.popErrorScope();
+      compiled = { module, lines };
+      this.modules.set(shader, compiled);
     }
-    return module;
+    return compiled;
   }
 
-  /** Resolves once the pipeline is compiled; rejects with the compiler's messages. */
+  private async compilerMessages(compiled: CompiledModule): Promise<string> {
+    compiled.info ??= compiled.module.getCompilationInfo();
+    const info = await compiled.info;
+    return info.messages
+      .filter((m) => m.type === 'error')
+      .map((m) => {
+        const origin = compiled.lines[m.lineNum - 1];
+        const where =
+          origin && origin.line > 0
+            ? `${origin.file}:${origin.line}`
+            : `${compiled.module.label}:${m.lineNum}`;
+        return `${where}:${m.linePos} ${m.message}`;
+      })
+      .join('\n');
+  }
+
+  /** Resolves once the pipeline is compiled; rejects with the compiler's messages (file:line). */
   get(spec: PipelineSpec): Promise<GPUComputePipeline> {
     const key = pipelineKey(spec);
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
-      const module = this.module(spec.shader);
+      let compiled: CompiledModule;
+      try {
+        compiled = this.module(spec.shader);
+      } catch (cause) {
+        return Promise.reject(new GpuError('validation', `Pipeline ${key}: ${(cause as Error).message}`));
+      }
       pipeline = this.device
         .createComputePipelineAsync({
           label: key,
           layout: 'auto',
-          compute: { module, entryPoint: spec.entryPoint, constants: spec.constants },
+          compute: { module: compiled.module, entryPoint: spec.entryPoint, constants: spec.constants },
         })
         .catch(async (cause: unknown) => {
           this.pipelines.delete(key);
-          const info = await module.getCompilationInfo();
-          const messages = info.messages
-            .filter((m) => m.type === 'error')
-            .map((m) => `${spec.shader}:${m.lineNum}:${m.linePos} ${m.message}`)
-            .join('\n');
+          const messages = await this.compilerMessages(compiled);
           throw new GpuError(
             'validation',
             `Pipeline ${key} failed: ${(cause as Error).message}\n${messages}`,

@@ -1,5 +1,5 @@
 // Every `.wgsl` file under shaders/, loaded as text at build time, composed with includes.
-import { composeWgsl } from './wgsl';
+import { composeWgslWithMap, type ComposedWgsl } from './wgsl';
 
 const files = import.meta.glob('../../shaders/*.wgsl', {
   query: '?raw',
@@ -7,18 +7,23 @@ const files = import.meta.glob('../../shaders/*.wgsl', {
   eager: true,
 }) as Record<string, string>;
 
-export const shaderLibrary: Readonly<Record<string, string>> = Object.fromEntries(
+export const shaderLibrary: Record<string, string> = Object.fromEntries(
   Object.entries(files).map(([path, source]) => [path.slice(path.lastIndexOf('/') + 1), source]),
 );
 
-const composed = new Map<string, string>();
+const composed = new Map<string, ComposedWgsl>();
+
+/** `shaders/<name>` with its includes expanded, and where each line came from. */
+export function composedShader(name: string): ComposedWgsl {
+  let result = composed.get(name);
+  if (result === undefined) {
+    result = composeWgslWithMap(name, shaderLibrary);
+    composed.set(name, result);
+  }
+  return result;
+}
 
 /** The full source of `shaders/<name>` with its includes expanded. */
 export function shaderSource(name: string): string {
-  let source = composed.get(name);
-  if (source === undefined) {
-    source = composeWgsl(name, shaderLibrary);
-    composed.set(name, source);
-  }
-  return source;
+  return composedShader(name).code;
 }

@@ -1,15 +1,32 @@
 // The one mechanism for sharing WGSL between shader files: `#include "name.wgsl"` on its own line.
 // Each file is included at most once per composed shader (later includes of it are dropped),
-// cycles are reported with their path, and unknown names list what exists.
+// cycles are reported with their path, and unknown names list what exists. The composed source
+// comes with a line map so compiler messages point at the file and line that was written.
 
 const INCLUDE = /^\s*#include\s+"([^"]+)"\s*$/;
 
-export function composeWgsl(entry: string, library: Readonly<Record<string, string>>): string {
+export interface SourceLine {
+  file: string;
+  /** 1-based line in `file`; 0 for the marker comments composeWgsl adds. */
+  line: number;
+}
+
+export interface ComposedWgsl {
+  code: string;
+  /** lines[i] is where line i + 1 of `code` came from. */
+  lines: SourceLine[];
+}
+
+export function composeWgslWithMap(entry: string, library: Readonly<Record<string, string>>): ComposedWgsl {
   const included = new Set<string>();
-  const expand = (name: string, stack: string[]): string => {
-    if (stack.includes(name)) {
-      throw new Error(`WGSL include cycle: ${[...stack, name].join(' -> ')}`);
-    }
+  const code: string[] = [];
+  const lines: SourceLine[] = [];
+  const emit = (text: string, file: string, line: number) => {
+    code.push(text);
+    lines.push({ file, line });
+  };
+  const expand = (name: string, stack: string[]): void => {
+    if (stack.includes(name)) throw new Error(`WGSL include cycle: ${[...stack, name].join(' -> ')}`);
     const source = library[name];
     if (source === undefined) {
       const known = Object.keys(library).sort().join(', ');
@@ -18,16 +35,23 @@ export function composeWgsl(entry: string, library: Readonly<Record<string, stri
       );
     }
     included.add(name);
-    return source
-      .split('\n')
-      .map((line) => {
-        const match = INCLUDE.exec(line);
-        if (!match) return line;
-        const target = match[1];
-        if (included.has(target)) return `// (already included: ${target})`;
-        return `// ---- begin ${target} ----\n${expand(target, [...stack, name])}\n// ---- end ${target} ----`;
-      })
-      .join('\n');
+    source.split('\n').forEach((text, index) => {
+      const match = INCLUDE.exec(text);
+      if (!match) return emit(text, name, index + 1);
+      const target = match[1];
+      if (stack.includes(target) || target === name) {
+        throw new Error(`WGSL include cycle: ${[...stack, name, target].join(' -> ')}`);
+      }
+      if (included.has(target)) return emit(`// (already included: ${target})`, name, index + 1);
+      emit(`// ---- begin ${target} ----`, target, 0);
+      expand(target, [...stack, name]);
+      emit(`// ---- end ${target} ----`, target, 0);
+    });
   };
-  return expand(entry, []);
+  expand(entry, []);
+  return { code: code.join('\n'), lines };
+}
+
+export function composeWgsl(entry: string, library: Readonly<Record<string, string>>): string {
+  return composeWgslWithMap(entry, library).code;
 }

@@ -198,13 +198,22 @@ export class LogitPipeline {
     copy(this.decision, rows * DECISION_WORDS * 4);
     copy(this.tokens, rows * draws * 8);
     device.queue.submit([encoder.finish()]);
-    const lost = this.gpu.lost.then((info) => {
-      throw new GpuError(
-        'device-lost',
-        `The GPU device was lost during a decoding step (${info.reason}: ${info.message}).`,
-      );
-    });
-    await Promise.race([this.staging.mapAsync(GPUMapMode.READ, 0, offset), lost]);
+    try {
+      await this.staging.mapAsync(GPUMapMode.READ, 0, offset);
+    } catch (cause) {
+      // A lost device aborts the mapping; say so instead of surfacing the AbortError.
+      const loss = await Promise.race([
+        this.gpu.lost,
+        new Promise<null>((resolve) => setTimeout(() => resolve(null), 100)),
+      ]);
+      if (loss || this.gpu.isLost) {
+        throw new GpuError(
+          'device-lost',
+          `The GPU device was lost during a decoding step (${loss?.reason ?? 'unknown'}: ${loss?.message ?? ''}).`,
+        );
+      }
+      throw cause;
+    }
     const words = new Uint32Array(this.staging.getMappedRange(0, offset).slice(0));
     this.staging.unmap();
     return words;

@@ -39,7 +39,9 @@ export function checkTemperature(temperature: number): void {
 
 export function checkTopK(topK: number): void {
   if (!isInt(topK) || topK < 0 || topK > MAX_VOCAB) {
-    throw new KernelInputError(`top-k must be an integer >= 1 (or 0 to turn it off), got ${topK}`);
+    throw new KernelInputError(
+      `top-k must be an integer in 1..${MAX_VOCAB} (or 0 to turn it off), got ${topK}`,
+    );
   }
 }
 
