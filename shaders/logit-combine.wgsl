@@ -29,38 +29,56 @@ struct Params {
 @group(0) @binding(3) var<uniform> params: Params;
 
 override WORKGROUP_SIZE: u32 = 256u;
+/** Number of inputs, a pipeline constant so the loop over inputs unrolls. */
+override INPUTS: u32 = 2u;
 
 fn weight(j: u32) -> f32 { return params.weights[j / 4u][j % 4u]; }
 
+// Grid-stride loop: each thread handles several entries of one row, so the row's constants
+// (weights, each input's lse, the base max) are loaded once per thread, not once per entry.
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn combine(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn combine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let row = gid.y;
-  let i = gid.x;
   let vocab = params.vocab;
-  if (i >= vocab || row >= params.rows) { return; }
-  let out = row * vocab + i;
-
-  var score = 0.0;
-  var excluded = false;
-  var invalid = false;
-  for (var j = 0u; j < params.inputs; j++) {
-    let w = weight(j);
+  if (row >= params.rows) { return; }
+  var weights: array<f32, MAX_INPUTS>;
+  var lses: array<f32, MAX_INPUTS>;
+  var offsets: array<u32, MAX_INPUTS>;
+  for (var j = 0u; j < INPUTS; j++) {
     let inputRow = j * params.rows + row;
-    let bits = packed[inputRow * vocab + i];
-    if (isInvalidBits(bits)) { invalid = true; continue; }
-    if (w == 0.0) { continue; }
-    if (isNegInfBits(bits)) { excluded = true; continue; }
-    let lse = bitcast<f32>(inputSummary[inputRow * SUMMARY_WORDS + 1u]);
-    score += w * (bitcast<f32>(bits) - lse);
+    weights[j] = weight(j);
+    lses[j] = bitcast<f32>(inputSummary[inputRow * SUMMARY_WORDS + 1u]);
+    offsets[j] = inputRow * vocab;
   }
-  if (invalid) { combined[out] = 0x7fc00000u; return; }
-  if (params.usePlausibility != 0u) {
-    let baseRow = params.baseInput * params.rows + row;
-    let baseBits = packed[baseRow * vocab + i];
-    if (isNegInfBits(baseBits)) { combined[out] = NEG_INF_BITS; return; }
-    let baseMax = bitcast<f32>(inputSummary[baseRow * SUMMARY_WORDS + 0u]);
-    if (bitcast<f32>(baseBits) - baseMax < params.logBeta) { combined[out] = NEG_INF_BITS; return; }
+  let baseRow = params.baseInput * params.rows + row;
+  let baseOffset = baseRow * vocab;
+  let baseMax = bitcast<f32>(inputSummary[baseRow * SUMMARY_WORDS + 0u]);
+  let usePlausibility = params.usePlausibility != 0u;
+  let logBeta = params.logBeta;
+  let inverseTemperature = params.inverseTemperature;
+  let stride = groups.x * WORKGROUP_SIZE;
+
+  for (var i = gid.x; i < vocab; i += stride) {
+    let out = row * vocab + i;
+    var score = 0.0;
+    var excluded = false;
+    var invalid = false;
+    for (var j = 0u; j < INPUTS; j++) {
+      let bits = packed[offsets[j] + i];
+      if (isInvalidBits(bits)) { invalid = true; continue; }
+      if (weights[j] == 0.0) { continue; }
+      if (isNegInfBits(bits)) { excluded = true; continue; }
+      score += weights[j] * (bitcast<f32>(bits) - lses[j]);
+    }
+    if (invalid) { combined[out] = 0x7fc00000u; continue; }
+    if (usePlausibility) {
+      let baseBits = packed[baseOffset + i];
+      if (isNegInfBits(baseBits) || bitcast<f32>(baseBits) - baseMax < logBeta) {
+        combined[out] = NEG_INF_BITS;
+        continue;
+      }
+    }
+    if (excluded) { combined[out] = NEG_INF_BITS; continue; }
+    combined[out] = bitcast<u32>(score * inverseTemperature);
   }
-  if (excluded) { combined[out] = NEG_INF_BITS; return; }
-  combined[out] = bitcast<u32>(score * params.inverseTemperature);
 }

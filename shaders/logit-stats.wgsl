@@ -3,6 +3,11 @@
 //   t = sum exp(l - m)(l - m), argmax (lowest index among ties), counts of finite and invalid
 //   (NaN, +Inf) entries, and the top-10 (logit desc, then index asc). -Inf entries are
 //   probability zero and take part in nothing. Output: SUMMARY_WORDS u32 words per row.
+//
+// Top-10 without per-element bookkeeping: tau, the 10th largest of the per-thread maxima, is a
+// lower bound of the row's 10th largest value (those 10 maxima are 10 distinct entries), so the
+// top-10 is among the entries >= tau, which sweep 2 collects (usually a few dozen). If more than
+// CANDIDATES qualify (e.g. a row of ties), thread 0 selects from the row itself instead.
 #include "float-keys.wgsl"
 
 struct Params { rows: u32, vocab: u32, _pad0: u32, _pad1: u32 }
@@ -14,39 +19,24 @@ struct Params { rows: u32, vocab: u32, _pad0: u32, _pad1: u32 }
 override WORKGROUP_SIZE: u32 = 256u;
 const TOP: u32 = 10u;
 const SUMMARY_WORDS: u32 = 32u;
+const CANDIDATES: u32 = 1024u;
+const LOWEST: u32 = 0xff7fffffu;  // bits of the lowest finite f32
 
 var<workgroup> sharedMax: array<f32, WORKGROUP_SIZE>;
 var<workgroup> sharedSum: array<f32, WORKGROUP_SIZE>;
 var<workgroup> sharedTilt: array<f32, WORKGROUP_SIZE>;
 var<workgroup> sharedCounts: array<vec2<u32>, WORKGROUP_SIZE>;
-var<workgroup> topValues: array<f32, WORKGROUP_SIZE * TOP>;
-var<workgroup> topIds: array<u32, WORKGROUP_SIZE * TOP>;
+var<workgroup> candidates: array<u32, CANDIDATES>;
+var<workgroup> candidateCount: atomic<u32>;
+var<workgroup> rowMaxShared: f32;
+var<workgroup> tauShared: f32;
 
 fn beats(value: f32, id: u32, otherValue: f32, otherId: u32) -> bool {
   return value > otherValue || (value == otherValue && id < otherId);
 }
 
-/** Merges the sorted top lists of threads `a` and `b` into `a`. */
-fn mergeTop(a: u32, b: u32) {
-  var values: array<f32, TOP>;
-  var ids: array<u32, TOP>;
-  var i = 0u;
-  var j = 0u;
-  for (var k = 0u; k < TOP; k++) {
-    let va = topValues[a * TOP + i];
-    let ia = topIds[a * TOP + i];
-    let vb = topValues[b * TOP + j];
-    let ib = topIds[b * TOP + j];
-    // Empty slots carry id NO_TOKEN and lose every comparison against a real entry.
-    let takeA = ib == NO_TOKEN || (ia != NO_TOKEN && beats(va, ia, vb, ib));
-    if (takeA) { values[k] = va; ids[k] = ia; i++; } else { values[k] = vb; ids[k] = ib; j++; }
-  }
-  for (var k = 0u; k < TOP; k++) {
-    topValues[a * TOP + k] = values[k];
-    topIds[a * TOP + k] = ids[k];
-  }
-}
-
+// Reductions across threads are serial in thread 0 after one barrier: on software adapters a
+// barrier costs more than 256 serial steps. The order is fixed, so sums are deterministic.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn rowStats(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let row = wid.x;
@@ -54,75 +44,105 @@ fn rowStats(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id)
   let vocab = params.vocab;
   let base = row * vocab;
 
-  // Sweep 1: max, counts and this thread's top-10 (indices rise along a thread's stride, so
-  // strict > keeps the lower index among ties).
-  var localMax = bitcast<f32>(0xff7fffffu);
+  // Sweep 1: max and counts.
+  var localMax = bitcast<f32>(LOWEST);
   var finite = 0u;
   var invalid = 0u;
-  var values: array<f32, TOP>;
-  var ids: array<u32, TOP>;
-  for (var k = 0u; k < TOP; k++) { values[k] = bitcast<f32>(0xff7fffffu); ids[k] = NO_TOKEN; }
   for (var i = t; i < vocab; i += WORKGROUP_SIZE) {
     let bits = logits[base + i];
-    if (isInvalidBits(bits)) { invalid++; continue; }
-    if (isNegInfBits(bits)) { continue; }
-    let x = bitcast<f32>(bits);
-    finite++;
-    localMax = max(localMax, x);
-    if (ids[TOP - 1u] == NO_TOKEN || x > values[TOP - 1u]) {
-      var slot = TOP - 1u;
-      while (slot > 0u && (ids[slot - 1u] == NO_TOKEN || x > values[slot - 1u])) {
-        values[slot] = values[slot - 1u];
-        ids[slot] = ids[slot - 1u];
-        slot--;
-      }
-      values[slot] = x;
-      ids[slot] = i;
+    if (isFiniteBits(bits)) {
+      finite++;
+      localMax = max(localMax, bitcast<f32>(bits));
+    } else if (isInvalidBits(bits)) {
+      invalid++;
     }
   }
   sharedMax[t] = localMax;
   sharedCounts[t] = vec2<u32>(finite, invalid);
-  for (var k = 0u; k < TOP; k++) {
-    topValues[t * TOP + k] = values[k];
-    topIds[t * TOP + k] = ids[k];
+  if (t == 0u) { atomicStore(&candidateCount, 0u); }
+  workgroupBarrier();
+  if (t == 0u) {
+    var m = bitcast<f32>(LOWEST);
+    var counts = vec2<u32>(0u, 0u);
+    // The 10 largest per-thread maxima (threads without finite entries take no part).
+    var largest: array<f32, TOP>;
+    var have = 0u;
+    for (var g = 0u; g < WORKGROUP_SIZE; g++) {
+      let c = sharedCounts[g];
+      counts += c;
+      if (c.x == 0u) { continue; }
+      let x = sharedMax[g];
+      m = max(m, x);
+      if (have < TOP || x > largest[TOP - 1u]) {
+        var slot = min(have, TOP - 1u);
+        while (slot > 0u && x > largest[slot - 1u]) {
+          largest[slot] = largest[slot - 1u];
+          slot--;
+        }
+        largest[slot] = x;
+        have = min(have + 1u, TOP);
+      }
+    }
+    rowMaxShared = m;
+    tauShared = select(bitcast<f32>(LOWEST), largest[TOP - 1u], have == TOP);
+    sharedCounts[0] = counts;
   }
   workgroupBarrier();
-  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
-    if (t < stride) {
-      sharedMax[t] = max(sharedMax[t], sharedMax[t + stride]);
-      sharedCounts[t] += sharedCounts[t + stride];
-      mergeTop(t, t + stride);
-    }
-    workgroupBarrier();
-  }
-  let rowMax = sharedMax[0];
+  let rowMax = rowMaxShared;
+  let tau = tauShared;
   let counts = sharedCounts[0];
 
-  // Sweep 2: s and t relative to the row max.
+  // Sweep 2: s and t relative to the row max, and the top-10 candidates.
   var sum = 0.0;
   var tilt = 0.0;
   for (var i = t; i < vocab; i += WORKGROUP_SIZE) {
     let bits = logits[base + i];
     if (!isFiniteBits(bits)) { continue; }
-    let shifted = bitcast<f32>(bits) - rowMax;
+    let x = bitcast<f32>(bits);
+    let shifted = x - rowMax;
     let e = exp(shifted);
     sum += e;
     tilt += e * shifted;
+    if (x >= tau) {
+      let slot = atomicAdd(&candidateCount, 1u);
+      if (slot < CANDIDATES) { candidates[slot] = i; }
+    }
   }
   sharedSum[t] = sum;
   sharedTilt[t] = tilt;
   workgroupBarrier();
-  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
-    if (t < stride) {
-      sharedSum[t] += sharedSum[t + stride];
-      sharedTilt[t] += sharedTilt[t + stride];
-    }
-    workgroupBarrier();
-  }
 
   if (t == 0u) {
+    var s = 0.0;
+    var tiltTotal = 0.0;
+    for (var g = 0u; g < WORKGROUP_SIZE; g++) {
+      s += sharedSum[g];
+      tiltTotal += sharedTilt[g];
+    }
+    // Select the top-10 by (value desc, id asc); the order candidates arrived in is irrelevant.
+    var bestValues: array<f32, TOP>;
+    var bestIds: array<u32, TOP>;
+    for (var k = 0u; k < TOP; k++) { bestValues[k] = 0.0; bestIds[k] = NO_TOKEN; }
+    let found = atomicLoad(&candidateCount);
+    let fromList = found <= CANDIDATES;
+    let scan = select(vocab, found, fromList);
+    for (var c = 0u; c < scan; c++) {
+      let id = select(c, candidates[c], fromList);
+      let bits = logits[base + id];
+      if (!isFiniteBits(bits)) { continue; }
+      let v = bitcast<f32>(bits);
+      if (v < tau) { continue; }
+      if (bestIds[TOP - 1u] != NO_TOKEN && !beats(v, id, bestValues[TOP - 1u], bestIds[TOP - 1u])) { continue; }
+      var slot = TOP - 1u;
+      while (slot > 0u && (bestIds[slot - 1u] == NO_TOKEN || beats(v, id, bestValues[slot - 1u], bestIds[slot - 1u]))) {
+        bestValues[slot] = bestValues[slot - 1u];
+        bestIds[slot] = bestIds[slot - 1u];
+        slot--;
+      }
+      bestValues[slot] = v;
+      bestIds[slot] = id;
+    }
     let out = row * SUMMARY_WORDS;
-    let s = sharedSum[0];
     if (counts.x == 0u) {
       summary[out + 0u] = NEG_INF_BITS;
       summary[out + 1u] = NEG_INF_BITS;
@@ -132,16 +152,16 @@ fn rowStats(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id)
     } else {
       summary[out + 0u] = bitcast<u32>(rowMax);
       summary[out + 1u] = bitcast<u32>(rowMax + log(s));
-      summary[out + 2u] = bitcast<u32>(max(0.0, log(s) - sharedTilt[0] / s));
-      summary[out + 3u] = topIds[0];
+      summary[out + 2u] = bitcast<u32>(max(0.0, log(s) - tiltTotal / s));
+      summary[out + 3u] = bestIds[0];
       summary[out + 6u] = bitcast<u32>(s);
     }
     summary[out + 4u] = counts.y;
     summary[out + 5u] = counts.x;
-    summary[out + 7u] = 0u;
+    summary[out + 7u] = found;
     for (var k = 0u; k < TOP; k++) {
-      summary[out + 8u + k] = topIds[k];
-      summary[out + 18u + k] = select(bitcast<u32>(topValues[k]), NEG_INF_BITS, topIds[k] == NO_TOKEN);
+      summary[out + 8u + k] = bestIds[k];
+      summary[out + 18u + k] = select(bitcast<u32>(bestValues[k]), NEG_INF_BITS, bestIds[k] == NO_TOKEN);
     }
     for (var k = 28u; k < SUMMARY_WORDS; k++) { summary[out + k] = 0u; }
   }

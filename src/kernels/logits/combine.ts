@@ -16,6 +16,7 @@
 // gives -Inf is excluded (a negative weight would otherwise turn it into +Inf); inputs with
 // weight 0 are ignored except as the mask's base.
 import { dispatch } from '../../gpu/dispatch';
+import { KernelInputError } from '../../gpu/errors';
 import type { Gpu } from '../../gpu/runtime';
 import { UniformBlock } from '../../gpu/uniforms';
 import { SUMMARY_WORDS } from './layout';
@@ -40,6 +41,11 @@ export interface CombineParams {
   temperature: number;
 }
 
+/** Workgroups per row: about 16 entries per thread, so per-row constants are loaded rarely. */
+export function combineWorkgroupsPerRow(vocab: number): number {
+  return Math.max(1, Math.ceil(vocab / (256 * 16)));
+}
+
 export function validateCombine(params: CombineParams): void {
   checkWeights(params.weights);
   checkBaseInput(params.baseInput, params.weights.length);
@@ -48,19 +54,32 @@ export function validateCombine(params: CombineParams): void {
 }
 
 export class CombineKernel {
+  private readonly pipelines = new Map<number, GPUComputePipeline>();
+
   private constructor(
     private readonly gpu: Gpu,
-    private readonly pipeline: GPUComputePipeline,
     private readonly uniforms: UniformBlock,
   ) {}
 
-  static async create(gpu: Gpu, label = 'combine'): Promise<CombineKernel> {
-    const pipeline = await gpu.pipelines.get({
+  /** Compiles the pipelines for the given input counts (one per count; the loop unrolls). */
+  static async create(
+    gpu: Gpu,
+    label = 'combine',
+    inputCounts: readonly number[] = [1, 2, 3],
+  ): Promise<CombineKernel> {
+    const kernel = new CombineKernel(gpu, new UniformBlock(gpu, 64, `${label}:params`));
+    await Promise.all(inputCounts.map((count) => kernel.prepare(count)));
+    return kernel;
+  }
+
+  async prepare(inputs: number): Promise<void> {
+    if (this.pipelines.has(inputs)) return;
+    const pipeline = await this.gpu.pipelines.get({
       shader: 'logit-combine.wgsl',
       entryPoint: 'combine',
-      constants: { WORKGROUP_SIZE: 256 },
+      constants: { WORKGROUP_SIZE: 256, INPUTS: inputs },
     });
-    return new CombineKernel(gpu, pipeline, new UniformBlock(gpu, 64, `${label}:params`));
+    this.pipelines.set(inputs, pipeline);
   }
 
   /**
@@ -78,6 +97,12 @@ export class CombineKernel {
     checkShape(shape);
     validateCombine(params);
     const inputs = params.weights.length;
+    const pipeline = this.pipelines.get(inputs);
+    if (!pipeline) {
+      throw new KernelInputError(
+        `combine kernel has no pipeline for ${inputs} inputs; call prepare(${inputs}) first`,
+      );
+    }
     checkBuffer(packed, inputs * shape.rows * shape.vocab * 4, 'packed inputs');
     checkBuffer(inputSummary, inputs * shape.rows * SUMMARY_WORDS * 4, 'input summary');
     checkBuffer(combined, shape.rows * shape.vocab * 4, 'combined');
@@ -89,13 +114,13 @@ export class CombineKernel {
     floats[5] = params.beta > 0 ? Math.log(params.beta) : 0;
     words[6] = params.beta > 0 ? 1 : 0;
     floats.set(params.weights, 8);
-    this.uniforms.write(block);
+    this.uniforms.write(block, pass);
     dispatch(
       this.gpu,
       pass,
-      this.pipeline,
+      pipeline,
       [packed, inputSummary, combined, this.uniforms.buffer],
-      Math.ceil(shape.vocab / 256),
+      combineWorkgroupsPerRow(shape.vocab),
       shape.rows,
     );
   }

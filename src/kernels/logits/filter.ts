@@ -80,7 +80,7 @@ export class FilterKernel {
     floats[4] = params.topP;
     words[5] = params.minP > 0 ? 1 : 0;
     floats[6] = params.minP > 0 ? Math.log(params.minP) : 0;
-    this.uniforms.write(block);
+    this.uniforms.write(block, pass);
     dispatch(this.gpu, pass, this.thresholds, [logits, summary, decision, this.uniforms.buffer], shape.rows);
   }
 
@@ -94,7 +94,7 @@ export class FilterKernel {
   ): void {
     checkShape(shape);
     checkBuffer(filtered, shape.rows * shape.vocab * 4, 'filtered');
-    this.applyUniforms.write(new Uint32Array([shape.rows, shape.vocab, 0, 0]).buffer);
+    this.applyUniforms.write(new Uint32Array([shape.rows, shape.vocab, 0, 0]).buffer, pass);
     dispatch(
       this.gpu,
       pass,

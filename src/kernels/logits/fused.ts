@@ -72,7 +72,7 @@ export class LogitPipeline {
     }
     const [inputStats, combine, combinedStats, filter, sample] = await Promise.all([
       RowStatsKernel.create(gpu, 'input-stats'),
-      CombineKernel.create(gpu),
+      CombineKernel.create(gpu, 'combine', [inputs]),
       RowStatsKernel.create(gpu, 'combined-stats'),
       FilterKernel.create(gpu),
       SampleKernel.create(gpu),

@@ -1,3 +1,5 @@
+// Summary words: 0 max, 1 lse, 2 entropy, 3 argmax, 4 invalid count, 5 finite count, 6 sum exp(l - max),
+// 7 top-10 candidates collected (diagnostic), 8..17 top ids, 18..27 top logits.
 // Layouts of the small buffers the logit kernels write, and their parsers. These are the only
 // things read back on the hot path: a 32-word summary per row, an 8-word decision per row and
 // (token, logit) pairs per draw.

@@ -74,6 +74,7 @@ export class SampleKernel {
         params.counter,
         0,
       ]).buffer,
+      pass,
     );
     dispatch(
       this.gpu,

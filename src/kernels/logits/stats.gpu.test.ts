@@ -59,6 +59,21 @@ describe('row statistics on the GPU match the reference', () => {
     expect(got.argmax).toBe(1);
     expect(got.top.map((t) => t.id)).toEqual([1, 3, 17, 97, 98, 99, 100, 255, 256, 1500]);
   });
+  test('more than 1024 entries tie at the top: the serial fallback still finds the top-10', async () => {
+    // Every entry ties, so every entry qualifies as a top-10 candidate and the list overflows.
+    const gpu = await testGpu();
+    const vocab = 50_257;
+    const data = new Float32Array(2 * vocab).fill(0.5);
+    data[vocab + 40_000] = 0.75;
+    const buffer = uploadStorage(gpu, data, 'all-ties');
+    const [flat, oneHigh] = await computeRowStats(gpu, buffer, { rows: 2, vocab });
+    buffer.destroy();
+    expect(flat.top.map((t) => t.id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(flat.argmax).toBe(0);
+    expect(Math.abs(flat.entropy - Math.log(vocab))).toBeLessThan(1e-4);
+    expect(oneHigh.top.map((t) => t.id)).toEqual([40_000, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
   test('NaN and +Infinity are counted as invalid; an all -Infinity row has no argmax', async () => {
     const gpu = await testGpu();
     const vocab = 500;

@@ -7,10 +7,10 @@ import { UniformBlock } from '../../gpu/uniforms';
 import { parseSummary, SUMMARY_WORDS, type RowSummary } from './layout';
 import { checkBuffer, checkShape, type LogitShape } from './params';
 
-/** Largest power-of-two workgroup (<= 256) whose shared arrays (100 bytes a thread) fit the device. */
+/** Largest power-of-two workgroup (<= 256) whose shared arrays (20 bytes a thread + 4 KiB) fit. */
 export function statsWorkgroupSize(device: GPUDevice): number {
   let size = Math.min(256, device.limits.maxComputeInvocationsPerWorkgroup);
-  while (size > 32 && size * 100 > device.limits.maxComputeWorkgroupStorageSize) size /= 2;
+  while (size > 32 && size * 20 + 4160 > device.limits.maxComputeWorkgroupStorageSize) size /= 2;
   return size;
 }
 
@@ -41,7 +41,7 @@ export class RowStatsKernel {
     checkShape({ rows: 1, vocab });
     checkBuffer(logits, rows * vocab * 4, 'logits');
     checkBuffer(summary, rows * SUMMARY_WORDS * 4, 'summary');
-    this.uniforms.write(new Uint32Array([rows, vocab, 0, 0]).buffer);
+    this.uniforms.write(new Uint32Array([rows, vocab, 0, 0]).buffer, pass);
     dispatch(this.gpu, pass, this.pipeline, [logits, summary, this.uniforms.buffer], rows);
   }
 
@@ -77,7 +77,7 @@ export class LogSoftmaxKernel {
     checkShape(shape);
     checkBuffer(logits, shape.rows * shape.vocab * 4, 'logits');
     checkBuffer(output, shape.rows * shape.vocab * 4, 'output');
-    this.uniforms.write(new Uint32Array([shape.rows, shape.vocab, 0, 0]).buffer);
+    this.uniforms.write(new Uint32Array([shape.rows, shape.vocab, 0, 0]).buffer, pass);
     dispatch(
       this.gpu,
       pass,
