@@ -14,8 +14,21 @@ export class UniformBlock {
     });
   }
 
-  /** Writes `words` (already laid out as the WGSL struct) into the buffer. */
-  write(words: ArrayBuffer): void {
+  private lastPass: GPUComputePassEncoder | null = null;
+
+  /**
+   * Writes `words` (already laid out as the WGSL struct). The write lands before the whole
+   * submission runs, so one block serves one dispatch per pass: a second write in the same pass
+   * would silently give both dispatches the last parameters, and is refused.
+   */
+  write(words: ArrayBuffer, pass?: GPUComputePassEncoder): void {
+    if (pass && pass === this.lastPass) {
+      throw new Error(
+        `${this.buffer.label}: this kernel instance is already encoded in this pass with other parameters; ` +
+          'create one instance per use within a pass',
+      );
+    }
+    if (pass) this.lastPass = pass;
     this.gpu.device.queue.writeBuffer(this.buffer, 0, words);
   }
 
