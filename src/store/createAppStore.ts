@@ -1,0 +1,34 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createChecksSlice } from './checksSlice';
+import { createGpuSlice, gpuOnEvent } from './gpuSlice';
+import type { AppState, StoreDeps } from './types';
+import type { WorkerClient } from '../worker/client';
+
+/**
+ * Combines the slices over one worker client. `startClient` runs on first use (and again after
+ * the worker crashed), and the store subscribes to the client's unsolicited events right then.
+ */
+export function createAppStore(deps: {
+  hasWebGpu(): boolean;
+  startClient(): WorkerClient;
+  now?: () => number;
+}): StoreApi<AppState> {
+  let client: WorkerClient | null = null;
+  const storeDeps: StoreDeps = {
+    hasWebGpu: deps.hasWebGpu,
+    now: deps.now ?? (() => performance.now()),
+    client() {
+      // A crashed worker cannot recover; "Try again" then starts a fresh one.
+      if (!client || client.isCrashed) {
+        client = deps.startClient();
+        client.subscribe((event) => store.setState((s) => ({ gpu: gpuOnEvent(s.gpu, event) })));
+      }
+      return client;
+    },
+  };
+  const store = createStore<AppState>()((...a) => ({
+    ...createGpuSlice(storeDeps)(...a),
+    ...createChecksSlice(storeDeps)(...a),
+  }));
+  return store;
+}

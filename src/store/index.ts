@@ -1,0 +1,18 @@
+// The app store: every slice combined once. UI components read it through `useAppStore(selector)`.
+import { useStore } from 'zustand';
+import { startGpuWorker } from '../worker/start';
+import { createAppStore } from './createAppStore';
+import type { AppState } from './types';
+
+export const appStore = createAppStore({
+  hasWebGpu: () => typeof navigator !== 'undefined' && 'gpu' in navigator && Boolean(navigator.gpu),
+  startClient: startGpuWorker,
+});
+
+export function useAppStore<T>(selector: (state: AppState) => T): T {
+  return useStore(appStore, selector);
+}
+
+export type { AppState } from './types';
+export type { GpuState, GpuStatus } from './gpuSlice';
+export type { ChecksState, CheckResultState, CheckStatus } from './checksSlice';

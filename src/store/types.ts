@@ -1,0 +1,15 @@
+import type { WorkerClient } from '../worker/client';
+import type { ChecksSlice } from './checksSlice';
+import type { GpuSlice } from './gpuSlice';
+
+/** The whole app state: every slice, combined once in ./index.ts. */
+export type AppState = GpuSlice & ChecksSlice;
+
+/** What the store needs from the outside world; tests pass fakes. */
+export interface StoreDeps {
+  /** Whether the main thread sees `navigator.gpu` (checked before any worker starts). */
+  hasWebGpu(): boolean;
+  /** The client of the GPU worker, started on first use. */
+  client(): WorkerClient;
+  now(): number;
+}

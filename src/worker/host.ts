@@ -1,0 +1,210 @@
+// The worker side of the protocol: owns the `Gpu`, runs requests one at a time, reports loss.
+// Engine code: no DOM, no React, no worker globals (gpu.worker.ts wires it to `self`), so the
+// same host runs under Node unit tests with a fake runtime.
+import { GpuError } from '../gpu/errors';
+import { Gpu, type GpuLoss } from '../gpu/runtime';
+import type { KernelCheck } from '../kernels/check';
+import {
+  IMMEDIATE_REQUESTS,
+  type CheckOutcome,
+  type WorkerErrorKind,
+  type WorkerEvent,
+  type WorkerRequest,
+} from './protocol';
+
+export interface GpuHostOptions {
+  checks: readonly KernelCheck[];
+  post: (event: WorkerEvent) => void;
+  /** How to acquire a device; tests pass a fake. */
+  createGpu?: () => Promise<Gpu>;
+}
+
+/** Protocol-level failures (the GPU's own failures are `GpuError`s). */
+class HostError extends Error {
+  readonly kind: WorkerErrorKind;
+  constructor(kind: WorkerErrorKind, message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+/** The `kind` and `message` of an error event for anything thrown. */
+export function describeError(cause: unknown): { kind: WorkerErrorKind; message: string } {
+  if (cause instanceof GpuError) return { kind: cause.kind, message: cause.message };
+  if (cause instanceof HostError) return { kind: cause.kind, message: cause.message };
+  if (cause instanceof Error) return { kind: 'failed', message: `${cause.name}: ${cause.message}` };
+  return { kind: 'failed', message: String(cause) };
+}
+
+/** The browser's loss message without its final period, for embedding in a sentence. */
+function lossText(loss: GpuLoss): string {
+  return loss.message.trim().replace(/\.$/, '') || 'no details';
+}
+
+function lossError(loss: GpuLoss): GpuError {
+  return new GpuError(
+    'device-lost',
+    `The GPU device was lost (${loss.reason}: ${lossText(loss)}) while this was running. ` +
+      'Its results are discarded; reconnect the GPU to continue.',
+  );
+}
+
+export class GpuHost {
+  private readonly checks: readonly KernelCheck[];
+  private readonly post: (event: WorkerEvent) => void;
+  private readonly createGpu: () => Promise<Gpu>;
+  private gpu: Gpu | null = null;
+  /** Tail of the request queue: requests run strictly one after another. */
+  private queue: Promise<void> = Promise.resolve();
+  /** Bumped whenever the runtime is replaced, so a replaced runtime's loss is not reported. */
+  private generation = 0;
+  private lossIsSimulated = false;
+
+  constructor(options: GpuHostOptions) {
+    this.checks = options.checks;
+    this.post = options.post;
+    this.createGpu = options.createGpu ?? (() => Gpu.create());
+  }
+
+  /** Accepts one request; returns when it has been answered (tests await this). */
+  receive(request: WorkerRequest): Promise<void> {
+    if (typeof request !== 'object' || request === null || typeof request.id !== 'number') {
+      this.post({
+        type: 'error',
+        requestId: null,
+        kind: 'unknown-request',
+        message: `The GPU worker received a message without a numeric id: ${JSON.stringify(request)}.`,
+      });
+      return Promise.resolve();
+    }
+    if (IMMEDIATE_REQUESTS.has(request.type)) return this.handle(request);
+    this.queue = this.queue.then(() => this.handle(request));
+    return this.queue;
+  }
+
+  private async handle(request: WorkerRequest): Promise<void> {
+    try {
+      await this.dispatch(request);
+    } catch (cause) {
+      this.post({ type: 'error', requestId: request.id, ...describeError(cause) });
+    }
+  }
+
+  private async dispatch(request: WorkerRequest): Promise<void> {
+    const requestId = request.id;
+    switch (request.type) {
+      case 'init': {
+        if (!this.gpu || this.gpu.isLost) await this.replaceGpu();
+        this.post({ type: 'ready', requestId, adapter: this.liveGpu().summary });
+        return;
+      }
+      case 'reacquire': {
+        await this.replaceGpu();
+        this.post({ type: 'ready', requestId, adapter: this.liveGpu().summary });
+        return;
+      }
+      case 'listChecks': {
+        const checks = this.checks.map(({ id, family, description }) => ({ id, family, description }));
+        this.post({ type: 'checkList', requestId, checks });
+        return;
+      }
+      case 'runChecks':
+        return this.runChecks(requestId, request.ids);
+      case 'simulateDeviceLoss': {
+        const gpu = this.liveGpu();
+        this.lossIsSimulated = true;
+        gpu.destroy();
+        this.post({ type: 'lossSimulated', requestId });
+        return;
+      }
+      default: {
+        const unknown: never = request;
+        throw new HostError(
+          'unknown-request',
+          `The GPU worker does not know the request ${JSON.stringify(unknown)}; the UI and worker builds differ. Reload the page.`,
+        );
+      }
+    }
+  }
+
+  /** The current runtime, or a clear error when there is none or it was lost. */
+  private liveGpu(): Gpu {
+    if (!this.gpu) {
+      throw new HostError('not-initialized', 'The GPU is not connected yet: send `init` first.');
+    }
+    this.gpu.assertAlive();
+    return this.gpu;
+  }
+
+  /** Acquires a new runtime; the old one (if any) is destroyed and its loss goes unreported. */
+  private async replaceGpu(): Promise<void> {
+    const old = this.gpu;
+    this.generation++;
+    this.gpu = null;
+    const gpu = old ? await old.reacquire() : await this.createGpu();
+    this.gpu = gpu;
+    this.lossIsSimulated = false;
+    const generation = ++this.generation;
+    void gpu.lost.then((loss) => {
+      if (generation !== this.generation) return;
+      const message = this.lossIsSimulated
+        ? `Simulated on request: ${lossText(loss)}.`
+        : loss.message || 'The browser gave no details.';
+      this.post({ type: 'deviceLost', requestId: null, reason: loss.reason, message });
+    });
+  }
+
+  private async runChecks(requestId: number, ids: string[] | undefined): Promise<void> {
+    const gpu = this.liveGpu();
+    const selected = ids ? ids.map((id) => this.findCheck(id)) : this.checks;
+    let passed = 0;
+    let failed = 0;
+    for (const check of selected) {
+      gpu.assertAlive();
+      this.post({ type: 'checkStarted', requestId, checkId: check.id });
+      const outcome = await this.runOneCheck(gpu, check);
+      this.post({ type: 'checkResult', requestId, ...outcome });
+      if (outcome.pass) passed++;
+      else failed++;
+    }
+    gpu.assertAlive();
+    this.post({ type: 'checksDone', requestId, passed, failed });
+  }
+
+  private findCheck(id: string): KernelCheck {
+    const check = this.checks.find((c) => c.id === id);
+    if (!check) {
+      const known = this.checks.map((c) => c.id).join(', ') || 'none';
+      throw new HostError('failed', `No kernel check has the id "${id}". Known checks: ${known}.`);
+    }
+    return check;
+  }
+
+  /** Runs one check; throwing, a loss of the device, or WebGPU errors all become a failure. */
+  private async runOneCheck(gpu: Gpu, check: KernelCheck): Promise<CheckOutcome> {
+    // A lost device may never settle the check's own promises; the loss ends it instead.
+    const lost = gpu.lost.then((loss): never => {
+      throw lossError(loss);
+    });
+    try {
+      const result = await Promise.race([check.run(gpu), lost]);
+      const webgpuErrors = gpu.takeUncapturedErrors();
+      if (webgpuErrors.length === 0) return { checkId: check.id, ...result };
+      return {
+        checkId: check.id,
+        ...result,
+        pass: false,
+        detail: `${result.detail} · WebGPU reported ${webgpuErrors.length} error(s): ${webgpuErrors.join(' | ')}`,
+      };
+    } catch (cause) {
+      return {
+        checkId: check.id,
+        pass: false,
+        detail: describeError(cause).message,
+        gpuMs: Number.NaN,
+        cpuMs: Number.NaN,
+        timing: 'wall-clock',
+      };
+    }
+  }
+}

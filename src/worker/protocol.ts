@@ -1,0 +1,110 @@
+// The one typed protocol between the UI thread and the GPU worker.
+//
+// The UI sends `WorkerRequest`s, each with a numeric `id`. The worker answers with
+// `WorkerEvent`s: a request gets zero or more streamed events (e.g. `checkResult`) carrying its
+// id as `requestId`, then exactly one terminal event: its reply (see `REPLY_TYPE`) or `error`.
+// Events the worker sends on its own (`deviceLost`) carry `requestId: null`.
+//
+// Adding a request (generate, train, evaluate) means: add a member to `WorkerRequestBody`, its
+// reply and progress events to `WorkerEvent`, and its reply type to `REPLY_TYPE` (the compiler
+// insists). Nothing else in the client changes.
+import type { AdapterSummary } from '../gpu/device';
+import type { GpuErrorKind } from '../gpu/errors';
+import type { TimingSource } from '../gpu/timing';
+
+/** A kernel parity check as the UI sees it (no code, just what to list). */
+export interface CheckInfo {
+  id: string;
+  family: string;
+  description: string;
+}
+
+/** The outcome of one check; a check that throws becomes `pass: false` with the error as detail. */
+export interface CheckOutcome {
+  checkId: string;
+  pass: boolean;
+  detail: string;
+  gpuMs: number;
+  cpuMs: number;
+  timing: TimingSource;
+}
+
+/** Why a request failed: the GPU error kinds, plus protocol-level failures. */
+export type WorkerErrorKind =
+  GpuErrorKind | 'not-initialized' | 'unknown-request' | 'worker-crashed' | 'failed';
+
+export type WorkerRequestBody =
+  /** Acquire the device. Replied to with `ready`. */
+  | { type: 'init' }
+  /** The checks the worker knows (from src/kernels/registry.ts). Replied to with `checkList`. */
+  | { type: 'listChecks' }
+  /** Run the given checks (all when `ids` is absent), streaming progress. Replied to with `checksDone`. */
+  | { type: 'runChecks'; ids?: string[] }
+  /** Drop the current device and acquire a new one (after a loss). Replied to with `ready`. */
+  | { type: 'reacquire' }
+  /**
+   * Destroys the device on purpose so the loss path can be exercised (diagnostics, e2e tests).
+   * Handled at once, not queued behind running work. Replied to with `lossSimulated`.
+   */
+  | { type: 'simulateDeviceLoss' };
+
+export type WorkerRequestType = WorkerRequestBody['type'];
+export type WorkerRequest = WorkerRequestBody & { id: number };
+
+export type WorkerEvent =
+  | { type: 'ready'; requestId: number; adapter: AdapterSummary }
+  | { type: 'checkList'; requestId: number; checks: CheckInfo[] }
+  | { type: 'checkStarted'; requestId: number; checkId: string }
+  | ({ type: 'checkResult'; requestId: number } & CheckOutcome)
+  | { type: 'checksDone'; requestId: number; passed: number; failed: number }
+  | { type: 'lossSimulated'; requestId: number }
+  | { type: 'error'; requestId: number | null; kind: WorkerErrorKind; message: string }
+  | { type: 'deviceLost'; requestId: null; reason: string; message: string };
+
+export type WorkerEventType = WorkerEvent['type'];
+
+/** The event that answers each request (an `error` event can answer any of them instead). */
+export const REPLY_TYPE = {
+  init: 'ready',
+  listChecks: 'checkList',
+  runChecks: 'checksDone',
+  reacquire: 'ready',
+  simulateDeviceLoss: 'lossSimulated',
+} as const satisfies Record<WorkerRequestType, WorkerEventType>;
+
+/** Requests handled as soon as they arrive instead of waiting for the request in progress. */
+export const IMMEDIATE_REQUESTS: ReadonlySet<WorkerRequestType> = new Set(['simulateDeviceLoss']);
+
+/** The reply event for a request body, e.g. `ReplyTo<{ type: 'init' }>` is the `ready` event. */
+export type ReplyTo<R extends WorkerRequestBody> = Extract<
+  WorkerEvent,
+  { type: (typeof REPLY_TYPE)[R['type']] }
+>;
+
+/** Everything that can carry messages both ways: a Worker, a MessagePort, or a test double. */
+export interface MessageEndpoint<Out, In> {
+  postMessage(message: Out): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent<In>) => void): void;
+  addEventListener(type: 'error', listener: (event: ErrorEvent) => void): void;
+  terminate?(): void;
+}
+
+const EVENT_TYPES: ReadonlySet<string> = new Set<WorkerEventType>([
+  'ready',
+  'checkList',
+  'checkStarted',
+  'checkResult',
+  'checksDone',
+  'lossSimulated',
+  'error',
+  'deviceLost',
+]);
+
+/** Narrow check for messages arriving from the worker (anything else is a bug worth naming). */
+export function isWorkerEvent(value: unknown): value is WorkerEvent {
+  if (typeof value !== 'object' || value === null) return false;
+  const { type, requestId } = value as { type?: unknown; requestId?: unknown };
+  return (
+    typeof type === 'string' && EVENT_TYPES.has(type) && (requestId === null || typeof requestId === 'number')
+  );
+}
