@@ -1,0 +1,157 @@
+// The normalised model configuration every part of the engine uses, parsed from a Hugging Face
+// `config.json`. Architectures: GPT-2 (gpt2, distilgpt2) and the Llama family (llama, qwen2,
+// mistral-style configs: RMSNorm, RoPE, SwiGLU, grouped-query attention).
+
+export type Architecture = 'gpt2' | 'llama';
+
+export interface ModelConfig {
+  architecture: Architecture;
+  /** `model_type` as written in config.json (gpt2, llama, qwen2, mistral, ...). */
+  modelType: string;
+  vocabSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  numHeads: number;
+  /** Key/value heads (grouped-query attention); equals numHeads for GPT-2. */
+  numKeyValueHeads: number;
+  headDim: number;
+  intermediateSize: number;
+  maxPositions: number;
+  /** LayerNorm epsilon (GPT-2) or RMSNorm epsilon (Llama). */
+  normEps: number;
+  /** RoPE base (Llama family); null for learned positions (GPT-2). */
+  ropeTheta: number | null;
+  tieWordEmbeddings: boolean;
+  /** Biases on the q/k/v projections (GPT-2 and Qwen2: yes; Llama: attention_bias). */
+  qkvBias: boolean;
+  /** Bias on the attention output projection and the MLP (GPT-2: yes; Llama family: no). */
+  outputBias: boolean;
+  bosTokenId: number | null;
+  eosTokenIds: number[];
+}
+
+export class ModelConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelConfigError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function positiveInt(json: Json, keys: string[], file: string, fallback?: number): number {
+  for (const key of keys) {
+    const value = json[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+      throw new ModelConfigError(
+        `${file}: "${key}" must be a positive integer, got ${JSON.stringify(value)}`,
+      );
+    }
+    return value;
+  }
+  if (fallback !== undefined) return fallback;
+  throw new ModelConfigError(
+    `${file}: missing "${keys[0]}"${keys.length > 1 ? ` (or ${keys.slice(1).join(', ')})` : ''}`,
+  );
+}
+
+function positiveNumber(json: Json, key: string, file: string, fallback: number): number {
+  const value = json[key];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new ModelConfigError(`${file}: "${key}" must be a positive number, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function tokenIds(value: unknown): number[] {
+  if (typeof value === 'number' && Number.isInteger(value)) return [value];
+  if (Array.isArray(value))
+    return value.filter((v): v is number => typeof v === 'number' && Number.isInteger(v));
+  return [];
+}
+
+const LLAMA_FAMILY = new Set(['llama', 'qwen2', 'mistral', 'smollm', 'smollm2']);
+
+/** Parses config.json; errors name the file and the key. */
+export function parseModelConfig(json: unknown, file = 'config.json'): ModelConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ModelConfigError(`${file}: expected a JSON object`);
+  }
+  const c = json as Json;
+  const modelType = typeof c.model_type === 'string' ? c.model_type : '';
+  const eosTokenIds = tokenIds(c.eos_token_id);
+  const bosTokenId = tokenIds(c.bos_token_id)[0] ?? null;
+  if (modelType === 'gpt2') {
+    const hiddenSize = positiveInt(c, ['n_embd', 'hidden_size'], file);
+    const numHeads = positiveInt(c, ['n_head', 'num_attention_heads'], file);
+    if (hiddenSize % numHeads !== 0) {
+      throw new ModelConfigError(`${file}: n_embd ${hiddenSize} is not divisible by n_head ${numHeads}`);
+    }
+    return {
+      architecture: 'gpt2',
+      modelType,
+      vocabSize: positiveInt(c, ['vocab_size'], file),
+      hiddenSize,
+      numLayers: positiveInt(c, ['n_layer', 'num_hidden_layers'], file),
+      numHeads,
+      numKeyValueHeads: numHeads,
+      headDim: hiddenSize / numHeads,
+      intermediateSize: positiveInt(c, ['n_inner'], file, 4 * hiddenSize),
+      maxPositions: positiveInt(c, ['n_positions', 'n_ctx', 'max_position_embeddings'], file),
+      normEps: positiveNumber(c, 'layer_norm_epsilon', file, 1e-5),
+      ropeTheta: null,
+      tieWordEmbeddings: c.tie_word_embeddings !== false,
+      qkvBias: true,
+      outputBias: true,
+      bosTokenId,
+      eosTokenIds,
+    };
+  }
+  if (LLAMA_FAMILY.has(modelType)) {
+    const hiddenSize = positiveInt(c, ['hidden_size'], file);
+    const numHeads = positiveInt(c, ['num_attention_heads'], file);
+    const numKeyValueHeads = positiveInt(c, ['num_key_value_heads'], file, numHeads);
+    if (numHeads % numKeyValueHeads !== 0) {
+      throw new ModelConfigError(
+        `${file}: num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKeyValueHeads}`,
+      );
+    }
+    const headDim = positiveInt(c, ['head_dim'], file, hiddenSize / numHeads);
+    if (!Number.isInteger(headDim) || headDim % 2 !== 0) {
+      throw new ModelConfigError(`${file}: head dimension ${headDim} must be an even integer for RoPE`);
+    }
+    const act = c.hidden_act ?? 'silu';
+    if (act !== 'silu')
+      throw new ModelConfigError(`${file}: hidden_act "${String(act)}" is not supported (silu only)`);
+    if (c.rope_scaling !== undefined && c.rope_scaling !== null) {
+      throw new ModelConfigError(
+        `${file}: rope_scaling ${JSON.stringify(c.rope_scaling)} is not supported yet`,
+      );
+    }
+    return {
+      architecture: 'llama',
+      modelType,
+      vocabSize: positiveInt(c, ['vocab_size'], file),
+      hiddenSize,
+      numLayers: positiveInt(c, ['num_hidden_layers'], file),
+      numHeads,
+      numKeyValueHeads,
+      headDim,
+      intermediateSize: positiveInt(c, ['intermediate_size'], file),
+      maxPositions: positiveInt(c, ['max_position_embeddings'], file),
+      normEps: positiveNumber(c, 'rms_norm_eps', file, 1e-6),
+      ropeTheta: positiveNumber(c, 'rope_theta', file, 10000),
+      tieWordEmbeddings: c.tie_word_embeddings === true,
+      qkvBias: modelType === 'qwen2' ? true : c.attention_bias === true,
+      outputBias: false,
+      bosTokenId,
+      eosTokenIds,
+    };
+  }
+  throw new ModelConfigError(
+    `${file}: model_type "${modelType || '(missing)'}" is not supported; LogitLab's engine runs gpt2 and the ` +
+      `Llama family (${[...LLAMA_FAMILY].join(', ')}). Larger or other models can run through the ONNX backend.`,
+  );
+}
