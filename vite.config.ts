@@ -28,6 +28,17 @@ export default defineConfig({
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },
+  // Pre-bundle up front: discovering these mid-run makes Vite reload a browser test on a clean clone.
+  optimizeDeps: {
+    include: [
+      '@huggingface/tokenizers',
+      '@huggingface/jinja',
+      'react',
+      'react-dom',
+      'react-dom/client',
+      'zustand',
+    ],
+  },
   build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
   test: {
     projects: [
