@@ -72,7 +72,8 @@ function tokenIds(value: unknown): number[] {
   return [];
 }
 
-const LLAMA_FAMILY = new Set(['llama', 'qwen2', 'mistral', 'smollm', 'smollm2']);
+const LLAMA_FAMILY = new Set(['llama', 'qwen2', 'mistral']);
+const GPT2_ACTIVATIONS = new Set(['gelu_new', 'gelu_pytorch_tanh']);
 
 /** Parses config.json; errors name the file and the key. */
 export function parseModelConfig(json: unknown, file = 'config.json'): ModelConfig {
@@ -84,6 +85,21 @@ export function parseModelConfig(json: unknown, file = 'config.json'): ModelConf
   const eosTokenIds = tokenIds(c.eos_token_id);
   const bosTokenId = tokenIds(c.bos_token_id)[0] ?? null;
   if (modelType === 'gpt2') {
+    const activation = c.activation_function ?? 'gelu_new';
+    if (typeof activation !== 'string' || !GPT2_ACTIVATIONS.has(activation)) {
+      throw new ModelConfigError(
+        `${file}: activation_function ${JSON.stringify(activation)} is not supported (gelu_new, the tanh approximation, only)`,
+      );
+    }
+    if (
+      c.scale_attn_by_inverse_layer_idx === true ||
+      c.scale_attn_weights === false ||
+      c.reorder_and_upcast_attn === true
+    ) {
+      throw new ModelConfigError(
+        `${file}: non-default GPT-2 attention scaling (scale_attn_by_inverse_layer_idx, scale_attn_weights, reorder_and_upcast_attn) is not supported`,
+      );
+    }
     const hiddenSize = positiveInt(c, ['n_embd', 'hidden_size'], file);
     const numHeads = positiveInt(c, ['n_head', 'num_attention_heads'], file);
     if (hiddenSize % numHeads !== 0) {
@@ -113,6 +129,23 @@ export function parseModelConfig(json: unknown, file = 'config.json'): ModelConf
     const hiddenSize = positiveInt(c, ['hidden_size'], file);
     const numHeads = positiveInt(c, ['num_attention_heads'], file);
     const numKeyValueHeads = positiveInt(c, ['num_key_value_heads'], file, numHeads);
+    if (c.head_dim === undefined && hiddenSize % numHeads !== 0) {
+      throw new ModelConfigError(
+        `${file}: hidden_size ${hiddenSize} is not divisible by num_attention_heads ${numHeads}`,
+      );
+    }
+    // These change the computation; refuse rather than run a different model.
+    if (modelType !== 'qwen2' && c.attention_bias === true) {
+      throw new ModelConfigError(
+        `${file}: attention_bias true (a bias on o_proj too) is not supported yet for ${modelType}`,
+      );
+    }
+    if (c.mlp_bias === true) throw new ModelConfigError(`${file}: mlp_bias true is not supported yet`);
+    if (c.use_sliding_window === true) {
+      throw new ModelConfigError(
+        `${file}: use_sliding_window true (sliding-window attention) is not supported yet`,
+      );
+    }
     if (numHeads % numKeyValueHeads !== 0) {
       throw new ModelConfigError(
         `${file}: num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKeyValueHeads}`,
@@ -140,11 +173,15 @@ export function parseModelConfig(json: unknown, file = 'config.json'): ModelConf
       numKeyValueHeads,
       headDim,
       intermediateSize: positiveInt(c, ['intermediate_size'], file),
-      maxPositions: positiveInt(c, ['max_position_embeddings'], file),
+      // Within a sliding window, full causal attention is the same computation.
+      maxPositions: Math.min(
+        positiveInt(c, ['max_position_embeddings'], file),
+        modelType === 'mistral' && typeof c.sliding_window === 'number' ? c.sliding_window : Infinity,
+      ),
       normEps: positiveNumber(c, 'rms_norm_eps', file, 1e-6),
       ropeTheta: positiveNumber(c, 'rope_theta', file, 10000),
       tieWordEmbeddings: c.tie_word_embeddings === true,
-      qkvBias: modelType === 'qwen2' ? true : c.attention_bias === true,
+      qkvBias: modelType === 'qwen2',
       outputBias: false,
       bosTokenId,
       eosTokenIds,

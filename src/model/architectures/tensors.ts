@@ -77,9 +77,10 @@ export function expectedTensors(config: ModelConfig): TensorSpec[] {
   return config.architecture === 'gpt2' ? gpt2Tensors(config) : llamaTensors(config);
 }
 
-/** Checkpoint names that carry no weights we use (GPT-2's stored causal masks). */
+/** Checkpoint names that carry no weights we use (GPT-2's stored causal masks, old RoPE tables). */
 export function isIgnoredTensor(name: string): boolean {
-  return /(^|\.)attn\.(masked_)?bias$/.test(canonicalTensorName(name));
+  const canonical = canonicalTensorName(name);
+  return /(^|\.)attn\.(masked_)?bias$/.test(canonical) || /\.rotary_emb\.inv_freq$/.test(canonical);
 }
 
 /** Strips the "transformer." prefix some GPT-2 checkpoints use. */
