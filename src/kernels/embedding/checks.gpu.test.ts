@@ -1,0 +1,32 @@
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { testGpu } from '../../testing/gpu';
+import { checks } from './checks';
+import { EmbeddingKernel } from './embedding';
+
+describe('embedding Kernel checks pass on this GPU', () => {
+  test.each(checks.map((check) => [check.id, check] as const))('%s', async (_id, check) => {
+    const result = await check.run(await testGpu());
+    console.warn(
+      `${check.id}: ${result.pass ? 'pass' : 'FAIL'}, gpu ${result.gpuMs.toFixed(2)} ms: ${result.detail}`,
+    );
+    expect(result.pass, result.detail).toBe(true);
+    expect(result.gpuMs).toBeGreaterThan(0);
+    expect(result.cpuMs).toBeGreaterThan(0);
+  });
+});
+
+describe('a wrong kernel fails the check (with a readable detail)', () => {
+  afterEach(() => vi.restoreAllMocks());
+  test('positions dropped', async () => {
+    const encode = EmbeddingKernel.prototype.encode;
+    vi.spyOn(EmbeddingKernel.prototype, 'encode').mockImplementation(function (
+      this: EmbeddingKernel,
+      ...args
+    ) {
+      encode.call(this, args[0], args[1], args[2], args[3], args[4], args[5]);
+    });
+    const result = await checks[0].run(await testGpu());
+    expect(result.pass).toBe(false);
+    expect(result.detail).toMatch(/^FAILED out\[0, 0\]: GPU/);
+  });
+});

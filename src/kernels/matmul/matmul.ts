@@ -1,0 +1,196 @@
+// Matrix multiply with an optional fused epilogue, over a weight split into chunks:
+//
+//   Y[m, n] = (accumulate ? Y[m, n] : 0) + act(sum_k X[m, k] W(k, n) + bias[n])
+//
+// X [M, K], Y [M, N], bias [N], all f32 row-major; W(k, n) = W[k, n] for layout "kn" (GPT-2
+// Conv1D) and W[n, k] for "nk" (nn.Linear, the tied head h E^T); W arrives as chunks along N
+// (./chunks.ts). act: "none" or "gelu" (tanh approximation, GPT-2's gelu_new) so the MLP
+// up-projection is one dispatch; `accumulate` adds into Y, so a residual update
+// h += attn(h) W_o (+ b) is one dispatch too. Spec: ./reference.ts. Shader: shaders/matmul.wgsl.
+//
+// Path: M <= 16 (decoding, speculative verification) takes the GEMV kernels, which stream W once
+// for M = 1 and ceil(M / 4) times otherwise, with vec4 loads where the layout allows; larger M
+// the 64 x 64 tiled kernel. One dispatch per chunk. Kernels are compiled once per device (the
+// pipeline cache); an instance owns the uniform blocks of one use-site: encode it once per
+// submission (a second encode in the same submission would overwrite the first one's parameters).
+import { dispatch } from '../../gpu/dispatch';
+import { KernelInputError } from '../../gpu/errors';
+import type { Gpu } from '../../gpu/runtime';
+import { UniformBlock } from '../../gpu/uniforms';
+import { checkChunks, type MatmulWeight } from './chunks';
+import { checkDistinct, checkInteger, checkStorage, dummyStorage, MAX_GROUPS_PER_DIMENSION } from './support';
+
+const SHADER = 'matmul.wgsl';
+const KERNEL = 'matmul';
+
+/** Largest M the GEMV path takes (shaders/matmul.wgsl GEMV_MAX_ROWS). */
+export const GEMV_MAX_ROWS = 16;
+const GEMV_WORKGROUP = 64;
+/** Output columns per GEMV workgroup: 4 per thread. */
+const GEMV_COLUMNS_PER_GROUP = GEMV_WORKGROUP * 4;
+const TILE = 64;
+
+const FLAG_BIAS = 1;
+const FLAG_GELU = 2;
+const FLAG_ACCUMULATE = 4;
+
+/** M rows of X and Y, K inner, N output columns. */
+export interface MatmulShape {
+  m: number;
+  k: number;
+  n: number;
+}
+
+export type MatmulActivation = 'none' | 'gelu';
+
+export interface MatmulEpilogue {
+  /** [N] f32, added before the activation. */
+  bias?: GPUBuffer;
+  activation?: MatmulActivation;
+  /** Add the result into Y instead of overwriting it (after bias and activation). */
+  accumulate?: boolean;
+}
+
+export type MatmulPath = 'gemv' | 'tiled';
+
+/** The path `auto` takes for M rows. */
+export function matmulPath(m: number): MatmulPath {
+  return m <= GEMV_MAX_ROWS ? 'gemv' : 'tiled';
+}
+
+const GEMV_ENTRY_POINTS = ['gemvNk4', 'gemvNk1', 'gemvKn4', 'gemvKn1'] as const;
+const TILED_ENTRY_POINTS = ['tiledNk', 'tiledKn'] as const;
+/** GEMV rows per pass over W: 1 for M = 1 (no wasted work), else 4 (W streamed ceil(M/4) times). */
+const ROW_BLOCKS = [1, 4] as const;
+
+/** Pipeline key: a tiled entry point, or a GEMV entry point with its row block. */
+type PipelineName = (typeof TILED_ENTRY_POINTS)[number] | `${(typeof GEMV_ENTRY_POINTS)[number]}/${1 | 4}`;
+
+export interface MatmulOptions {
+  /** Force a path (tests, benchmarks); "auto" picks by M. */
+  path?: 'auto' | MatmulPath;
+}
+
+export class MatmulKernel {
+  private readonly uniforms: UniformBlock[] = [];
+
+  private constructor(
+    private readonly gpu: Gpu,
+    private readonly label: string,
+    private readonly pipelines: Map<PipelineName, GPUComputePipeline>,
+    private readonly path: 'auto' | MatmulPath,
+  ) {}
+
+  static async create(gpu: Gpu, label = KERNEL, options: MatmulOptions = {}): Promise<MatmulKernel> {
+    const path = options.path ?? 'auto';
+    // A kernel forced onto one path compiles only that path's pipelines.
+    const specs: [PipelineName, string, Record<string, number>][] = [
+      ...(path === 'gemv' ? [] : TILED_ENTRY_POINTS).map(
+        (e): [PipelineName, string, Record<string, number>] => [e, e, {}],
+      ),
+      ...(path === 'tiled' ? [] : GEMV_ENTRY_POINTS).flatMap((e) =>
+        ROW_BLOCKS.map((ROW_BLOCK): [PipelineName, string, Record<string, number>] => [
+          `${e}/${ROW_BLOCK}`,
+          e,
+          { GEMV_WORKGROUP, ROW_BLOCK },
+        ]),
+      ),
+    ];
+    const compiled = await Promise.all(
+      specs.map(([, entryPoint, constants]) => gpu.pipelines.get({ shader: SHADER, entryPoint, constants })),
+    );
+    const pipelines = new Map(specs.map(([name], i) => [name, compiled[i]]));
+    return new MatmulKernel(gpu, label, pipelines, path);
+  }
+
+  /** Y [M, N] <- epilogue(X [M, K] . W), one dispatch per chunk of W. */
+  encode(
+    pass: GPUComputePassEncoder,
+    x: GPUBuffer,
+    weight: MatmulWeight,
+    y: GPUBuffer,
+    shape: MatmulShape,
+    epilogue: MatmulEpilogue = {},
+  ): void {
+    const path = this.validate(x, weight, y, shape, epilogue);
+    const { m, k, n } = shape;
+    const flags =
+      (epilogue.bias ? FLAG_BIAS : 0) |
+      (epilogue.activation === 'gelu' ? FLAG_GELU : 0) |
+      (epilogue.accumulate ? FLAG_ACCUMULATE : 0);
+    const bias = epilogue.bias ?? dummyStorage(this.gpu);
+    weight.chunks.forEach((chunk, i) => {
+      const width = chunk.end - chunk.start;
+      const uniforms = this.uniformBlock(i);
+      uniforms.write(new Uint32Array([m, k, n, chunk.start, width, flags, 0, 0]).buffer, pass);
+      const buffers = [x, chunk.buffer, bias, y, uniforms.buffer];
+      if (path === 'tiled') {
+        const pipeline = this.pipeline(weight.layout === 'nk' ? 'tiledNk' : 'tiledKn');
+        dispatch(this.gpu, pass, pipeline, buffers, Math.ceil(width / TILE), Math.ceil(m / TILE));
+      } else {
+        const vec4 = weight.layout === 'nk' ? k % 4 === 0 : width % 4 === 0;
+        const name: PipelineName = `gemv${weight.layout === 'nk' ? 'Nk' : 'Kn'}${vec4 ? '4' : '1'}/${m === 1 ? 1 : 4}`;
+        dispatch(this.gpu, pass, this.pipeline(name), buffers, Math.ceil(width / GEMV_COLUMNS_PER_GROUP));
+      }
+    });
+  }
+
+  private validate(
+    x: GPUBuffer,
+    weight: MatmulWeight,
+    y: GPUBuffer,
+    shape: MatmulShape,
+    epilogue: MatmulEpilogue,
+  ): MatmulPath {
+    const { m, k, n } = shape;
+    const path = this.path === 'auto' ? matmulPath(m) : this.path;
+    const maxM = path === 'gemv' ? GEMV_MAX_ROWS : TILE * MAX_GROUPS_PER_DIMENSION;
+    checkInteger(KERNEL, `M (rows of X) on the ${path} path`, m, 1, maxM);
+    checkInteger(KERNEL, 'K (inner size)', k, 1, 2 ** 24);
+    checkInteger(KERNEL, 'N (output columns)', n, 1, 2 ** 24);
+    if (weight.layout !== 'kn' && weight.layout !== 'nk') {
+      throw new KernelInputError(
+        `${KERNEL}: weight layout must be "kn" or "nk", got ${String(weight.layout)}`,
+      );
+    }
+    const activation = epilogue.activation ?? 'none';
+    if (activation !== 'none' && activation !== 'gelu') {
+      throw new KernelInputError(`${KERNEL}: activation must be "none" or "gelu", got ${String(activation)}`);
+    }
+    checkStorage(this.gpu, KERNEL, 'X', x, m * k * 4);
+    checkStorage(this.gpu, KERNEL, 'Y', y, m * n * 4);
+    if (epilogue.bias) checkStorage(this.gpu, KERNEL, 'bias', epilogue.bias, n * 4);
+    checkChunks(this.gpu, KERNEL, 'weight', weight.chunks, n, k);
+    const inputs: [string, GPUBuffer][] = [
+      ['X', x],
+      ...weight.chunks.map((c, i) => [`weight chunk ${i}`, c.buffer] as [string, GPUBuffer]),
+    ];
+    if (epilogue.bias) inputs.push(['bias', epilogue.bias]);
+    checkDistinct(KERNEL, ['Y', y], inputs);
+    const widest = Math.max(...weight.chunks.map((c) => c.end - c.start));
+    const groups = Math.ceil(widest / (path === 'gemv' ? GEMV_COLUMNS_PER_GROUP : TILE));
+    if (groups > MAX_GROUPS_PER_DIMENSION) {
+      throw new KernelInputError(
+        `${KERNEL}: a chunk of ${widest} columns needs ${groups} workgroups, over 65535`,
+      );
+    }
+    return path;
+  }
+
+  private pipeline(name: PipelineName): GPUComputePipeline {
+    const pipeline = this.pipelines.get(name);
+    if (!pipeline) throw new Error(`matmul: no pipeline ${name} (a bug: create() compiles them all)`);
+    return pipeline;
+  }
+
+  private uniformBlock(i: number): UniformBlock {
+    while (this.uniforms.length <= i) {
+      this.uniforms.push(new UniformBlock(this.gpu, 32, `${this.label}:params[${this.uniforms.length}]`));
+    }
+    return this.uniforms[i];
+  }
+
+  destroy(): void {
+    for (const block of this.uniforms.splice(0)) block.destroy();
+  }
+}
