@@ -1,0 +1,134 @@
+// Kernel instances of the WGSL engine, one per use-site: each instance owns its uniform block,
+// so a kernel used twice in one forward needs two instances (src/gpu/uniforms.ts). Pipelines are
+// shared through the pipeline cache, so instances cost a few small uniform buffers each.
+import type { Gpu } from '../../gpu/runtime';
+import { ActivationKernel } from '../../kernels/activation/activation';
+import { Attention } from '../../kernels/attention/attention';
+import { EmbeddingKernel } from '../../kernels/embedding/embedding';
+import { MatmulKernel } from '../../kernels/matmul/matmul';
+import { LayerNormKernel, RmsNormKernel } from '../../kernels/norm/norm';
+import { RopeKernel } from '../../kernels/rope/rope';
+import type { ModelConfig } from '../config';
+
+export type NormKernel = LayerNormKernel | RmsNormKernel;
+
+export interface LayerKernels {
+  norm1: NormKernel;
+  q: MatmulKernel;
+  k: MatmulKernel;
+  v: MatmulKernel;
+  ropeQ: RopeKernel | null;
+  ropeK: RopeKernel | null;
+  /** One per sequence slot of a batch, created on first use. */
+  attention: Attention[];
+  o: MatmulKernel;
+  norm2: NormKernel;
+  up: MatmulKernel;
+  swiGlu: ActivationKernel | null;
+  down: MatmulKernel;
+}
+
+export interface HeadKernels {
+  norm: NormKernel;
+  head: MatmulKernel;
+}
+
+async function norm(gpu: Gpu, config: ModelConfig, label: string): Promise<NormKernel> {
+  return config.architecture === 'gpt2'
+    ? LayerNormKernel.create(gpu, label)
+    : RmsNormKernel.create(gpu, label);
+}
+
+export class EngineKernels {
+  readonly layers: LayerKernels[] = [];
+  private readonly lens = new Map<number, HeadKernels>();
+
+  private constructor(
+    private readonly gpu: Gpu,
+    private readonly config: ModelConfig,
+    readonly embedding: EmbeddingKernel,
+    readonly final: HeadKernels,
+  ) {}
+
+  static async create(gpu: Gpu, config: ModelConfig): Promise<EngineKernels> {
+    const [embedding, finalNorm, head] = await Promise.all([
+      EmbeddingKernel.create(gpu, 'embedding'),
+      norm(gpu, config, 'final-norm'),
+      MatmulKernel.create(gpu, 'lm-head'),
+    ]);
+    const kernels = new EngineKernels(gpu, config, embedding, { norm: finalNorm, head });
+    const llama = config.architecture === 'llama';
+    for (let l = 0; l < config.numLayers; l++) {
+      const label = (what: string) => `layer${l}:${what}`;
+      const [norm1, q, k, v, o, norm2, up, down] = await Promise.all([
+        norm(gpu, config, label('norm1')),
+        MatmulKernel.create(gpu, label('q')),
+        MatmulKernel.create(gpu, label('k')),
+        MatmulKernel.create(gpu, label('v')),
+        MatmulKernel.create(gpu, label('o')),
+        norm(gpu, config, label('norm2')),
+        MatmulKernel.create(gpu, label('up')),
+        MatmulKernel.create(gpu, label('down')),
+      ]);
+      kernels.layers.push({
+        norm1,
+        q,
+        k,
+        v,
+        ropeQ: llama ? await RopeKernel.create(gpu, label('rope-q')) : null,
+        ropeK: llama ? await RopeKernel.create(gpu, label('rope-k')) : null,
+        attention: [],
+        o,
+        norm2,
+        up,
+        swiGlu: llama ? await ActivationKernel.create(gpu, label('swiglu')) : null,
+        down,
+      });
+    }
+    return kernels;
+  }
+
+  /** Makes sure every layer has attention instances for `slots` sequences. */
+  async ensureAttention(slots: number): Promise<void> {
+    for (const [l, layer] of this.layers.entries()) {
+      while (layer.attention.length < slots) {
+        layer.attention.push(
+          await Attention.create(this.gpu, `layer${l}:attention${layer.attention.length}`),
+        );
+      }
+    }
+  }
+
+  /** Norm + head kernels for the logit lens of `layer` (one set per lens layer). */
+  async lensKernels(layer: number): Promise<HeadKernels> {
+    let kernels = this.lens.get(layer);
+    if (!kernels) {
+      kernels = {
+        norm: await norm(this.gpu, this.config, `lens${layer}:norm`),
+        head: await MatmulKernel.create(this.gpu, `lens${layer}:head`),
+      };
+      this.lens.set(layer, kernels);
+    }
+    return kernels;
+  }
+
+  destroy(): void {
+    const all: { destroy(): void }[] = [this.embedding, this.final.norm, this.final.head];
+    for (const layer of this.layers) {
+      all.push(
+        layer.norm1,
+        layer.q,
+        layer.k,
+        layer.v,
+        layer.o,
+        layer.norm2,
+        layer.up,
+        layer.down,
+        ...layer.attention,
+      );
+      for (const optional of [layer.ropeQ, layer.ropeK, layer.swiGlu]) if (optional) all.push(optional);
+    }
+    for (const lens of this.lens.values()) all.push(lens.norm, lens.head);
+    for (const kernel of all) kernel.destroy();
+  }
+}

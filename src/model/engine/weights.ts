@@ -1,0 +1,188 @@
+// Weights of the WGSL engine on the GPU, arranged for the kernels:
+// - GPT-2's fused c_attn [d, 3d] ('kn') is split by columns into q, k, v weights (and biases), so
+//   each projection writes its own [tokens, heads * headDim] buffer, the attention kernels' layout;
+// - Llama's gate_proj and up_proj [I, d] ('nk') are stacked into one [2I, d] weight whose output
+//   [tokens, 2I] is the SwiGLU kernel's packed layout (gate columns first);
+// - vocabulary tables [V, d] are row-chunked to fit the binding limit and serve both the
+//   embedding lookup and the (tied or untied) head.
+// f32 only for now (shader-f16 weights are a later step). If any upload fails, everything
+// uploaded so far is destroyed before the error propagates: nothing half-loaded stays.
+import type { Gpu } from '../../gpu/runtime';
+import { chunkLimit, destroyWeight, uploadWeight, type MatmulWeight } from '../../kernels/matmul/chunks';
+import type { ModelConfig } from '../config';
+
+export interface TensorSource {
+  /** f32 values of a tensor by its canonical name; throws if absent. */
+  get(name: string): Float32Array;
+}
+
+export interface LayerWeights {
+  norm1: { gamma: GPUBuffer; beta: GPUBuffer | null };
+  q: MatmulWeight;
+  k: MatmulWeight;
+  v: MatmulWeight;
+  qBias: GPUBuffer | null;
+  kBias: GPUBuffer | null;
+  vBias: GPUBuffer | null;
+  o: MatmulWeight;
+  oBias: GPUBuffer | null;
+  norm2: { gamma: GPUBuffer; beta: GPUBuffer | null };
+  /** GPT-2: c_fc [d, I] 'kn'; Llama: stacked gate/up [2I, d] 'nk'. */
+  up: MatmulWeight;
+  upBias: GPUBuffer | null;
+  down: MatmulWeight;
+  downBias: GPUBuffer | null;
+}
+
+export interface EngineWeights {
+  /** [V, d] row chunks: the embedding table. */
+  embedding: MatmulWeight;
+  /** GPT-2's learned positions [P, d]. */
+  positions: GPUBuffer | null;
+  layers: LayerWeights[];
+  finalNorm: { gamma: GPUBuffer; beta: GPUBuffer | null };
+  /** [V, d] 'nk': the embedding table itself when tied. */
+  head: MatmulWeight;
+  bytes: number;
+  destroy(): void;
+}
+
+/** Columns c0..c1 of a [rows, columns] matrix, as a [rows, c1 - c0] matrix. */
+function columns(data: Float32Array, rows: number, cols: number, c0: number, c1: number): Float32Array {
+  const out = new Float32Array(rows * (c1 - c0));
+  for (let r = 0; r < rows; r++) out.set(data.subarray(r * cols + c0, r * cols + c1), r * (c1 - c0));
+  return out;
+}
+
+export function uploadEngineWeights(
+  gpu: Gpu,
+  config: ModelConfig,
+  source: TensorSource,
+  name: string,
+): EngineWeights {
+  const buffers: GPUBuffer[] = [];
+  const matrices: MatmulWeight[] = [];
+  const limit = chunkLimit(gpu);
+  const vector = (data: Float32Array, label: string): GPUBuffer => {
+    const buffer = gpu.device.createBuffer({
+      label: `${name}:${label}`,
+      size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+      mappedAtCreation: true,
+    });
+    buffers.push(buffer);
+    new Float32Array(buffer.getMappedRange(0, data.byteLength)).set(data);
+    buffer.unmap();
+    return buffer;
+  };
+  const matrix = (
+    data: Float32Array,
+    layout: 'kn' | 'nk',
+    n: number,
+    k: number,
+    label: string,
+  ): MatmulWeight => {
+    const weight = uploadWeight(gpu, data, layout, n, k, `${name}:${label}`, limit);
+    matrices.push(weight);
+    return weight;
+  };
+  const destroyAll = () => {
+    buffers.forEach((b) => b.destroy());
+    matrices.forEach(destroyWeight);
+  };
+  try {
+    const d = config.hiddenSize;
+    const qWidth = config.numHeads * config.headDim;
+    const kvWidth = config.numKeyValueHeads * config.headDim;
+    const I = config.intermediateSize;
+    const layers: LayerWeights[] = [];
+    let embedding: MatmulWeight;
+    let positions: GPUBuffer | null = null;
+    let finalNorm: EngineWeights['finalNorm'];
+    let head: MatmulWeight;
+    if (config.architecture === 'gpt2') {
+      embedding = matrix(source.get('wte.weight'), 'nk', config.vocabSize, d, 'wte');
+      positions = vector(source.get('wpe.weight'), 'wpe');
+      for (let l = 0; l < config.numLayers; l++) {
+        const p = `h.${l}`;
+        const attn = source.get(`${p}.attn.c_attn.weight`);
+        const attnBias = source.get(`${p}.attn.c_attn.bias`);
+        layers.push({
+          norm1: {
+            gamma: vector(source.get(`${p}.ln_1.weight`), `${p}.ln_1.weight`),
+            beta: vector(source.get(`${p}.ln_1.bias`), `${p}.ln_1.bias`),
+          },
+          q: matrix(columns(attn, d, 3 * d, 0, d), 'kn', d, d, `${p}.q`),
+          k: matrix(columns(attn, d, 3 * d, d, 2 * d), 'kn', d, d, `${p}.k`),
+          v: matrix(columns(attn, d, 3 * d, 2 * d, 3 * d), 'kn', d, d, `${p}.v`),
+          qBias: vector(attnBias.subarray(0, d), `${p}.q.bias`),
+          kBias: vector(attnBias.subarray(d, 2 * d), `${p}.k.bias`),
+          vBias: vector(attnBias.subarray(2 * d, 3 * d), `${p}.v.bias`),
+          o: matrix(source.get(`${p}.attn.c_proj.weight`), 'kn', d, d, `${p}.attn.c_proj`),
+          oBias: vector(source.get(`${p}.attn.c_proj.bias`), `${p}.attn.c_proj.bias`),
+          norm2: {
+            gamma: vector(source.get(`${p}.ln_2.weight`), `${p}.ln_2.weight`),
+            beta: vector(source.get(`${p}.ln_2.bias`), `${p}.ln_2.bias`),
+          },
+          up: matrix(source.get(`${p}.mlp.c_fc.weight`), 'kn', I, d, `${p}.mlp.c_fc`),
+          upBias: vector(source.get(`${p}.mlp.c_fc.bias`), `${p}.mlp.c_fc.bias`),
+          down: matrix(source.get(`${p}.mlp.c_proj.weight`), 'kn', d, I, `${p}.mlp.c_proj`),
+          downBias: vector(source.get(`${p}.mlp.c_proj.bias`), `${p}.mlp.c_proj.bias`),
+        });
+      }
+      finalNorm = {
+        gamma: vector(source.get('ln_f.weight'), 'ln_f.weight'),
+        beta: vector(source.get('ln_f.bias'), 'ln_f.bias'),
+      };
+      head = config.tieWordEmbeddings
+        ? embedding
+        : matrix(source.get('lm_head.weight'), 'nk', config.vocabSize, d, 'lm_head');
+    } else {
+      embedding = matrix(source.get('model.embed_tokens.weight'), 'nk', config.vocabSize, d, 'embed_tokens');
+      for (let l = 0; l < config.numLayers; l++) {
+        const p = `model.layers.${l}`;
+        const bias = (proj: string) =>
+          config.qkvBias ? vector(source.get(`${p}.self_attn.${proj}.bias`), `${p}.${proj}.bias`) : null;
+        const gateUp = new Float32Array(2 * I * d);
+        gateUp.set(source.get(`${p}.mlp.gate_proj.weight`), 0);
+        gateUp.set(source.get(`${p}.mlp.up_proj.weight`), I * d);
+        layers.push({
+          norm1: {
+            gamma: vector(source.get(`${p}.input_layernorm.weight`), `${p}.input_layernorm`),
+            beta: null,
+          },
+          q: matrix(source.get(`${p}.self_attn.q_proj.weight`), 'nk', qWidth, d, `${p}.q_proj`),
+          k: matrix(source.get(`${p}.self_attn.k_proj.weight`), 'nk', kvWidth, d, `${p}.k_proj`),
+          v: matrix(source.get(`${p}.self_attn.v_proj.weight`), 'nk', kvWidth, d, `${p}.v_proj`),
+          qBias: bias('q_proj'),
+          kBias: bias('k_proj'),
+          vBias: bias('v_proj'),
+          o: matrix(source.get(`${p}.self_attn.o_proj.weight`), 'nk', d, qWidth, `${p}.o_proj`),
+          oBias: null,
+          norm2: {
+            gamma: vector(
+              source.get(`${p}.post_attention_layernorm.weight`),
+              `${p}.post_attention_layernorm`,
+            ),
+            beta: null,
+          },
+          up: matrix(gateUp, 'nk', 2 * I, d, `${p}.gate_up`),
+          upBias: null,
+          down: matrix(source.get(`${p}.mlp.down_proj.weight`), 'nk', d, I, `${p}.down_proj`),
+          downBias: null,
+        });
+      }
+      finalNorm = { gamma: vector(source.get('model.norm.weight'), 'model.norm'), beta: null };
+      head = config.tieWordEmbeddings
+        ? embedding
+        : matrix(source.get('lm_head.weight'), 'nk', config.vocabSize, d, 'lm_head');
+    }
+    const bytes =
+      buffers.reduce((sum, b) => sum + b.size, 0) +
+      matrices.reduce((sum, m) => sum + m.chunks.reduce((s, c) => s + c.buffer.size, 0), 0);
+    return { embedding, positions, layers, finalNorm, head, bytes, destroy: destroyAll };
+  } catch (cause) {
+    destroyAll();
+    throw cause;
+  }
+}
