@@ -43,7 +43,7 @@ declare global {
 }
 
 // Loaded one by one (not eagerly) so a family whose bench.ts fails to load fails alone.
-const families = import.meta.glob<{ benchCases?: unknown }>('../kernels/*/bench.ts');
+const families = import.meta.glob<{ benchCases?: unknown }>(['../kernels/*/bench.ts', '../model/*/bench.ts']);
 
 interface LoadFailure {
   family: string;

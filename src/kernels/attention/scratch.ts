@@ -24,18 +24,19 @@ export class ScratchBuffer {
     }
     if (this.current === null || this.current.size < bytes) {
       if (this.current) this.retired.push(this.current);
-      this.current = this.gpu.buffers.acquire(
-        bytes,
-        GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
-        this.label,
-      );
+      // Owned by the kernel (not pooled), so destroy() frees it.
+      this.current = this.gpu.device.createBuffer({
+        label: this.label,
+        size: Math.max(16, Math.ceil(bytes / 16) * 16),
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+      });
     }
     return this.current;
   }
 
   destroy(): void {
-    for (const buffer of this.retired.splice(0)) this.gpu.buffers.release(buffer);
-    if (this.current) this.gpu.buffers.release(this.current);
+    for (const buffer of this.retired.splice(0)) buffer.destroy();
+    this.current?.destroy();
     this.current = null;
   }
 }

@@ -50,42 +50,43 @@ export class EngineKernels {
     readonly final: HeadKernels,
   ) {}
 
+  /** Builds every kernel instance; if one fails, those already built are destroyed. */
   static async create(gpu: Gpu, config: ModelConfig): Promise<EngineKernels> {
-    const [embedding, finalNorm, head] = await Promise.all([
-      EmbeddingKernel.create(gpu, 'embedding'),
-      norm(gpu, config, 'final-norm'),
-      MatmulKernel.create(gpu, 'lm-head'),
-    ]);
-    const kernels = new EngineKernels(gpu, config, embedding, { norm: finalNorm, head });
-    const llama = config.architecture === 'llama';
-    for (let l = 0; l < config.numLayers; l++) {
-      const label = (what: string) => `layer${l}:${what}`;
-      const [norm1, q, k, v, o, norm2, up, down] = await Promise.all([
-        norm(gpu, config, label('norm1')),
-        MatmulKernel.create(gpu, label('q')),
-        MatmulKernel.create(gpu, label('k')),
-        MatmulKernel.create(gpu, label('v')),
-        MatmulKernel.create(gpu, label('o')),
-        norm(gpu, config, label('norm2')),
-        MatmulKernel.create(gpu, label('up')),
-        MatmulKernel.create(gpu, label('down')),
-      ]);
-      kernels.layers.push({
-        norm1,
-        q,
-        k,
-        v,
-        ropeQ: llama ? await RopeKernel.create(gpu, label('rope-q')) : null,
-        ropeK: llama ? await RopeKernel.create(gpu, label('rope-k')) : null,
-        attention: [],
-        o,
-        norm2,
-        up,
-        swiGlu: llama ? await ActivationKernel.create(gpu, label('swiglu')) : null,
-        down,
-      });
+    const built: { destroy(): void }[] = [];
+    // allSettled: a failed sibling must not leave the others running unowned.
+    const all = async <T extends { destroy(): void }>(creations: Promise<T>[]): Promise<T[]> => {
+      const results = await Promise.allSettled(creations);
+      for (const r of results) if (r.status === 'fulfilled') built.push(r.value);
+      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) throw failure.reason;
+      return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+    };
+    try {
+      const [embedding] = await all([EmbeddingKernel.create(gpu, 'embedding')]);
+      const [finalNorm] = await all([norm(gpu, config, 'final-norm')]);
+      const [head] = await all([MatmulKernel.create(gpu, 'lm-head')]);
+      const kernels = new EngineKernels(gpu, config, embedding, { norm: finalNorm, head });
+      const llama = config.architecture === 'llama';
+      for (let l = 0; l < config.numLayers; l++) {
+        const label = (what: string) => `layer${l}:${what}`;
+        const [norm1, norm2] = await all([
+          norm(gpu, config, label('norm1')),
+          norm(gpu, config, label('norm2')),
+        ]);
+        const [q, k, v, o, up, down] = await all(
+          ['q', 'k', 'v', 'o', 'up', 'down'].map((what) => MatmulKernel.create(gpu, label(what))),
+        );
+        const [ropeQ, ropeK] = llama
+          ? await all([RopeKernel.create(gpu, label('rope-q')), RopeKernel.create(gpu, label('rope-k'))])
+          : [null, null];
+        const [swiGlu] = llama ? await all([ActivationKernel.create(gpu, label('swiglu'))]) : [null];
+        kernels.layers.push({ norm1, q, k, v, ropeQ, ropeK, attention: [], o, norm2, up, swiGlu, down });
+      }
+      return kernels;
+    } catch (cause) {
+      for (const kernel of built) kernel.destroy();
+      throw cause;
     }
-    return kernels;
   }
 
   /** Makes sure every layer has attention instances for `slots` sequences. */

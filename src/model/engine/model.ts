@@ -46,15 +46,16 @@ export class WgslModel implements LanguageModel {
   ) {}
 
   /** Uploads weights and compiles kernels; on failure nothing stays in GPU memory. */
+  /** `meta.chunkLimit`: largest weight chunk in bytes (default and maximum: the binding limit). */
   static async create(
     gpu: Gpu,
     config: ModelConfig,
     tensors: TensorSource,
-    meta: { name: string; fileHashes?: Record<string, string> },
+    meta: { name: string; fileHashes?: Record<string, string>; chunkLimit?: number },
   ): Promise<WgslModel> {
     gpu.assertAlive();
     const weights = await gpu.checked(`uploading ${meta.name}`, () =>
-      uploadEngineWeights(gpu, config, tensors, meta.name),
+      uploadEngineWeights(gpu, config, tensors, meta.name, meta.chunkLimit),
     );
     try {
       const kernels = await EngineKernels.create(gpu, config);

@@ -7,6 +7,7 @@
 //   embedding lookup and the (tied or untied) head.
 // f32 only for now (shader-f16 weights are a later step). If any upload fails, everything
 // uploaded so far is destroyed before the error propagates: nothing half-loaded stays.
+import { KernelInputError } from '../../gpu/errors';
 import type { Gpu } from '../../gpu/runtime';
 import { chunkLimit, destroyWeight, uploadWeight, type MatmulWeight } from '../../kernels/matmul/chunks';
 import type { ModelConfig } from '../config';
@@ -54,15 +55,35 @@ function columns(data: Float32Array, rows: number, cols: number, c0: number, c1:
   return out;
 }
 
+/**
+ * Uploads every weight. `limit` is the largest chunk in bytes (default and maximum: the device's
+ * binding limit); smaller values exercise the chunked paths in tests.
+ */
 export function uploadEngineWeights(
   gpu: Gpu,
   config: ModelConfig,
   source: TensorSource,
   name: string,
+  limit = chunkLimit(gpu),
 ): EngineWeights {
+  if (!(limit > 0 && limit <= chunkLimit(gpu))) {
+    throw new KernelInputError(
+      `chunk limit must be in 1..${chunkLimit(gpu)} bytes (this device's binding limit), got ${limit}`,
+    );
+  }
   const buffers: GPUBuffer[] = [];
   const matrices: MatmulWeight[] = [];
-  const limit = chunkLimit(gpu);
+  /** The tensor's values, checked against the length config.json implies. */
+  const tensor = (tensorName: string, ...shape: number[]): Float32Array => {
+    const data = source.get(tensorName);
+    const expected = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== expected) {
+      throw new KernelInputError(
+        `${name}: tensor ${tensorName} has ${data.length} values, config.json implies ${expected} ([${shape.join(', ')}])`,
+      );
+    }
+    return data;
+  };
   const vector = (data: Float32Array, label: string): GPUBuffer => {
     const buffer = gpu.device.createBuffer({
       label: `${name}:${label}`,
@@ -101,16 +122,16 @@ export function uploadEngineWeights(
     let finalNorm: EngineWeights['finalNorm'];
     let head: MatmulWeight;
     if (config.architecture === 'gpt2') {
-      embedding = matrix(source.get('wte.weight'), 'nk', config.vocabSize, d, 'wte');
-      positions = vector(source.get('wpe.weight'), 'wpe');
+      embedding = matrix(tensor('wte.weight', config.vocabSize, d), 'nk', config.vocabSize, d, 'wte');
+      positions = vector(tensor('wpe.weight', config.maxPositions, d), 'wpe');
       for (let l = 0; l < config.numLayers; l++) {
         const p = `h.${l}`;
-        const attn = source.get(`${p}.attn.c_attn.weight`);
-        const attnBias = source.get(`${p}.attn.c_attn.bias`);
+        const attn = tensor(`${p}.attn.c_attn.weight`, d, 3 * d);
+        const attnBias = tensor(`${p}.attn.c_attn.bias`, 3 * d);
         layers.push({
           norm1: {
-            gamma: vector(source.get(`${p}.ln_1.weight`), `${p}.ln_1.weight`),
-            beta: vector(source.get(`${p}.ln_1.bias`), `${p}.ln_1.bias`),
+            gamma: vector(tensor(`${p}.ln_1.weight`, d), `${p}.ln_1.weight`),
+            beta: vector(tensor(`${p}.ln_1.bias`, d), `${p}.ln_1.bias`),
           },
           q: matrix(columns(attn, d, 3 * d, 0, d), 'kn', d, d, `${p}.q`),
           k: matrix(columns(attn, d, 3 * d, d, 2 * d), 'kn', d, d, `${p}.k`),
@@ -118,64 +139,72 @@ export function uploadEngineWeights(
           qBias: vector(attnBias.subarray(0, d), `${p}.q.bias`),
           kBias: vector(attnBias.subarray(d, 2 * d), `${p}.k.bias`),
           vBias: vector(attnBias.subarray(2 * d, 3 * d), `${p}.v.bias`),
-          o: matrix(source.get(`${p}.attn.c_proj.weight`), 'kn', d, d, `${p}.attn.c_proj`),
-          oBias: vector(source.get(`${p}.attn.c_proj.bias`), `${p}.attn.c_proj.bias`),
+          o: matrix(tensor(`${p}.attn.c_proj.weight`, d, d), 'kn', d, d, `${p}.attn.c_proj`),
+          oBias: vector(tensor(`${p}.attn.c_proj.bias`, d), `${p}.attn.c_proj.bias`),
           norm2: {
-            gamma: vector(source.get(`${p}.ln_2.weight`), `${p}.ln_2.weight`),
-            beta: vector(source.get(`${p}.ln_2.bias`), `${p}.ln_2.bias`),
+            gamma: vector(tensor(`${p}.ln_2.weight`, d), `${p}.ln_2.weight`),
+            beta: vector(tensor(`${p}.ln_2.bias`, d), `${p}.ln_2.bias`),
           },
-          up: matrix(source.get(`${p}.mlp.c_fc.weight`), 'kn', I, d, `${p}.mlp.c_fc`),
-          upBias: vector(source.get(`${p}.mlp.c_fc.bias`), `${p}.mlp.c_fc.bias`),
-          down: matrix(source.get(`${p}.mlp.c_proj.weight`), 'kn', d, I, `${p}.mlp.c_proj`),
-          downBias: vector(source.get(`${p}.mlp.c_proj.bias`), `${p}.mlp.c_proj.bias`),
+          up: matrix(tensor(`${p}.mlp.c_fc.weight`, d, I), 'kn', I, d, `${p}.mlp.c_fc`),
+          upBias: vector(tensor(`${p}.mlp.c_fc.bias`, I), `${p}.mlp.c_fc.bias`),
+          down: matrix(tensor(`${p}.mlp.c_proj.weight`, I, d), 'kn', d, I, `${p}.mlp.c_proj`),
+          downBias: vector(tensor(`${p}.mlp.c_proj.bias`, d), `${p}.mlp.c_proj.bias`),
         });
       }
       finalNorm = {
-        gamma: vector(source.get('ln_f.weight'), 'ln_f.weight'),
-        beta: vector(source.get('ln_f.bias'), 'ln_f.bias'),
+        gamma: vector(tensor('ln_f.weight', d), 'ln_f.weight'),
+        beta: vector(tensor('ln_f.bias', d), 'ln_f.bias'),
       };
       head = config.tieWordEmbeddings
         ? embedding
-        : matrix(source.get('lm_head.weight'), 'nk', config.vocabSize, d, 'lm_head');
+        : matrix(tensor('lm_head.weight', config.vocabSize, d), 'nk', config.vocabSize, d, 'lm_head');
     } else {
-      embedding = matrix(source.get('model.embed_tokens.weight'), 'nk', config.vocabSize, d, 'embed_tokens');
+      embedding = matrix(
+        tensor('model.embed_tokens.weight', config.vocabSize, d),
+        'nk',
+        config.vocabSize,
+        d,
+        'embed_tokens',
+      );
       for (let l = 0; l < config.numLayers; l++) {
         const p = `model.layers.${l}`;
         const bias = (proj: string) =>
-          config.qkvBias ? vector(source.get(`${p}.self_attn.${proj}.bias`), `${p}.${proj}.bias`) : null;
+          config.qkvBias
+            ? vector(
+                tensor(`${p}.self_attn.${proj}.bias`, proj === 'q_proj' ? qWidth : kvWidth),
+                `${p}.${proj}.bias`,
+              )
+            : null;
         const gateUp = new Float32Array(2 * I * d);
-        gateUp.set(source.get(`${p}.mlp.gate_proj.weight`), 0);
-        gateUp.set(source.get(`${p}.mlp.up_proj.weight`), I * d);
+        gateUp.set(tensor(`${p}.mlp.gate_proj.weight`, I, d), 0);
+        gateUp.set(tensor(`${p}.mlp.up_proj.weight`, I, d), I * d);
         layers.push({
           norm1: {
-            gamma: vector(source.get(`${p}.input_layernorm.weight`), `${p}.input_layernorm`),
+            gamma: vector(tensor(`${p}.input_layernorm.weight`, d), `${p}.input_layernorm`),
             beta: null,
           },
-          q: matrix(source.get(`${p}.self_attn.q_proj.weight`), 'nk', qWidth, d, `${p}.q_proj`),
-          k: matrix(source.get(`${p}.self_attn.k_proj.weight`), 'nk', kvWidth, d, `${p}.k_proj`),
-          v: matrix(source.get(`${p}.self_attn.v_proj.weight`), 'nk', kvWidth, d, `${p}.v_proj`),
+          q: matrix(tensor(`${p}.self_attn.q_proj.weight`, qWidth, d), 'nk', qWidth, d, `${p}.q_proj`),
+          k: matrix(tensor(`${p}.self_attn.k_proj.weight`, kvWidth, d), 'nk', kvWidth, d, `${p}.k_proj`),
+          v: matrix(tensor(`${p}.self_attn.v_proj.weight`, kvWidth, d), 'nk', kvWidth, d, `${p}.v_proj`),
           qBias: bias('q_proj'),
           kBias: bias('k_proj'),
           vBias: bias('v_proj'),
-          o: matrix(source.get(`${p}.self_attn.o_proj.weight`), 'nk', d, qWidth, `${p}.o_proj`),
+          o: matrix(tensor(`${p}.self_attn.o_proj.weight`, d, qWidth), 'nk', d, qWidth, `${p}.o_proj`),
           oBias: null,
           norm2: {
-            gamma: vector(
-              source.get(`${p}.post_attention_layernorm.weight`),
-              `${p}.post_attention_layernorm`,
-            ),
+            gamma: vector(tensor(`${p}.post_attention_layernorm.weight`, d), `${p}.post_attention_layernorm`),
             beta: null,
           },
           up: matrix(gateUp, 'nk', 2 * I, d, `${p}.gate_up`),
           upBias: null,
-          down: matrix(source.get(`${p}.mlp.down_proj.weight`), 'nk', d, I, `${p}.down_proj`),
+          down: matrix(tensor(`${p}.mlp.down_proj.weight`, d, I), 'nk', d, I, `${p}.down_proj`),
           downBias: null,
         });
       }
-      finalNorm = { gamma: vector(source.get('model.norm.weight'), 'model.norm'), beta: null };
+      finalNorm = { gamma: vector(tensor('model.norm.weight', d), 'model.norm'), beta: null };
       head = config.tieWordEmbeddings
         ? embedding
-        : matrix(source.get('lm_head.weight'), 'nk', config.vocabSize, d, 'lm_head');
+        : matrix(tensor('lm_head.weight', config.vocabSize, d), 'nk', config.vocabSize, d, 'lm_head');
     }
     const bytes =
       buffers.reduce((sum, b) => sum + b.size, 0) +
