@@ -1,6 +1,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createChecksSlice } from './checksSlice';
 import { createGpuSlice, gpuOnEvent } from './gpuSlice';
+import { createModelSlice, modelOnEvent } from './modelSlice';
 import type { AppState, StoreDeps } from './types';
 import type { WorkerClient } from '../worker/client';
 
@@ -21,7 +22,9 @@ export function createAppStore(deps: {
       // A crashed worker cannot recover; "Try again" then starts a fresh one.
       if (!client || client.isCrashed) {
         client = deps.startClient();
-        client.subscribe((event) => store.setState((s) => ({ gpu: gpuOnEvent(s.gpu, event) })));
+        client.subscribe((event) =>
+          store.setState((s) => ({ gpu: gpuOnEvent(s.gpu, event), model: modelOnEvent(s.model, event) })),
+        );
       }
       return client;
     },
@@ -29,6 +32,7 @@ export function createAppStore(deps: {
   const store = createStore<AppState>()((...a) => ({
     ...createGpuSlice(storeDeps)(...a),
     ...createChecksSlice(storeDeps)(...a),
+    ...createModelSlice(storeDeps)(...a),
   }));
   return store;
 }

@@ -16,3 +16,4 @@ export function useAppStore<T>(selector: (state: AppState) => T): T {
 export type { AppState } from './types';
 export type { GpuState, GpuStatus } from './gpuSlice';
 export type { ChecksState, CheckResultState, CheckStatus } from './checksSlice';
+export type { GenerationState, InspectionState, ModelState, ModelStatus } from './modelSlice';

@@ -1,9 +1,10 @@
 import type { WorkerClient } from '../worker/client';
 import type { ChecksSlice } from './checksSlice';
 import type { GpuSlice } from './gpuSlice';
+import type { ModelSlice } from './modelSlice';
 
 /** The whole app state: every slice, combined once in ./index.ts. */
-export type AppState = GpuSlice & ChecksSlice;
+export type AppState = GpuSlice & ChecksSlice & ModelSlice;
 
 /** What the store needs from the outside world; tests pass fakes. */
 export interface StoreDeps {

@@ -4,6 +4,8 @@
 import { GpuError } from '../gpu/errors';
 import { Gpu, type GpuLoss } from '../gpu/runtime';
 import type { KernelCheck } from '../kernels/check';
+import { ModelLoadError } from '../model/loading/errors';
+import type { ModelHost } from './modelHost';
 import {
   IMMEDIATE_REQUESTS,
   type CheckOutcome,
@@ -17,6 +19,8 @@ export interface GpuHostOptions {
   post: (event: WorkerEvent) => void;
   /** How to acquire a device; tests pass a fake. */
   createGpu?: () => Promise<Gpu>;
+  /** Handles the model requests (load, generate, inspect); the worker passes one, unit tests need not. */
+  models?: ModelHost;
 }
 
 /** Protocol-level failures (the GPU's own failures are `GpuError`s). */
@@ -32,6 +36,9 @@ class HostError extends Error {
 export function describeError(cause: unknown): { kind: WorkerErrorKind; message: string } {
   if (cause instanceof GpuError) return { kind: cause.kind, message: cause.message };
   if (cause instanceof HostError) return { kind: cause.kind, message: cause.message };
+  // Model loading and model requests write their messages for the user: shown as they are.
+  if (cause instanceof ModelLoadError || (cause instanceof Error && cause.name === 'ModelRequestError'))
+    return { kind: 'failed', message: cause.message };
   if (cause instanceof Error) return { kind: 'failed', message: `${cause.name}: ${cause.message}` };
   return { kind: 'failed', message: String(cause) };
 }
@@ -53,6 +60,7 @@ export class GpuHost {
   private readonly checks: readonly KernelCheck[];
   private readonly post: (event: WorkerEvent) => void;
   private readonly createGpu: () => Promise<Gpu>;
+  private readonly models: ModelHost | null;
   private gpu: Gpu | null = null;
   /** Tail of the request queue: requests run strictly one after another. */
   private queue: Promise<void> = Promise.resolve();
@@ -64,6 +72,7 @@ export class GpuHost {
     this.checks = options.checks;
     this.post = options.post;
     this.createGpu = options.createGpu ?? (() => Gpu.create());
+    this.models = options.models ?? null;
   }
 
   /** Accepts one request; returns when it has been answered (tests await this). */
@@ -117,6 +126,22 @@ export class GpuHost {
         this.post({ type: 'lossSimulated', requestId });
         return;
       }
+      case 'loadModel':
+        return this.modelHost().load(this.liveGpu(), requestId, request.source, this.post);
+      case 'generate': {
+        this.liveGpu();
+        const { type: _type, id: _id, ...params } = request;
+        return this.modelHost().generate(requestId, params, this.post);
+      }
+      case 'stopGeneration': {
+        const wasRunning = this.models?.stop() ?? false;
+        this.post({ type: 'generationStopped', requestId, wasRunning });
+        return;
+      }
+      case 'inspect': {
+        const { type: _type, id: _id, ...params } = request;
+        return this.modelHost().inspect(this.liveGpu(), requestId, params, this.post);
+      }
       default: {
         const unknown: never = request;
         throw new HostError(
@@ -125,6 +150,12 @@ export class GpuHost {
         );
       }
     }
+  }
+
+  private modelHost(): ModelHost {
+    if (!this.models)
+      throw new HostError('unknown-request', 'This GPU worker was built without model support.');
+    return this.models;
   }
 
   /** The current runtime, or a clear error when there is none or it was lost. */
@@ -139,6 +170,7 @@ export class GpuHost {
   /** Acquires a new runtime; the old one (if any) is destroyed and its loss goes unreported. */
   private async replaceGpu(): Promise<void> {
     const old = this.gpu;
+    this.models?.reset(); // its buffers belong to the old device
     this.generation++;
     this.gpu = null;
     const gpu = old ? await old.reacquire() : await this.createGpu();

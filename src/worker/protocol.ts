@@ -11,6 +11,17 @@
 import type { AdapterSummary } from '../gpu/device';
 import type { GpuErrorKind } from '../gpu/errors';
 import type { TimingSource } from '../gpu/timing';
+import type {
+  GenerateParams,
+  GeneratedTokenEvent,
+  GenerationSummary,
+  InspectParams,
+  InspectResult,
+  ModelCard,
+  ModelProgress,
+  ModelSourceSpec,
+  TokenPiece,
+} from './modelTypes';
 
 /** A kernel parity check as the UI sees it (no code, just what to list). */
 export interface CheckInfo {
@@ -46,7 +57,18 @@ export type WorkerRequestBody =
    * Destroys the device on purpose so the loss path can be exercised (diagnostics, e2e tests).
    * Handled at once, not queued behind running work. Replied to with `lossSimulated`.
    */
-  | { type: 'simulateDeviceLoss' };
+  | { type: 'simulateDeviceLoss' }
+  /**
+   * Load a model folder (replacing the loaded one), streaming `modelProgress` per file; refused
+   * before the weights are fetched when config.json says it cannot fit. Replied to with `modelLoaded`.
+   */
+  | { type: 'loadModel'; source: ModelSourceSpec }
+  /** Generate from the loaded model, streaming `generationStarted` then `generatedToken`s. Replied to with `generated`. */
+  | ({ type: 'generate' } & GenerateParams)
+  /** Ends the running generation after its current token. Handled at once. Replied to with `generationStopped`. */
+  | { type: 'stopGeneration' }
+  /** One forward with capture over `text`: attention map and logit lens. Replied to with `inspected`. */
+  | ({ type: 'inspect' } & InspectParams);
 
 export type WorkerRequestType = WorkerRequestBody['type'];
 export type WorkerRequest = WorkerRequestBody & { id: number };
@@ -58,6 +80,13 @@ export type WorkerEvent =
   | ({ type: 'checkResult'; requestId: number } & CheckOutcome)
   | { type: 'checksDone'; requestId: number; passed: number; failed: number }
   | { type: 'lossSimulated'; requestId: number }
+  | ({ type: 'modelProgress'; requestId: number } & ModelProgress)
+  | { type: 'modelLoaded'; requestId: number; card: ModelCard }
+  | { type: 'generationStarted'; requestId: number; promptTokens: TokenPiece[] }
+  | ({ type: 'generatedToken'; requestId: number } & GeneratedTokenEvent)
+  | ({ type: 'generated'; requestId: number } & GenerationSummary)
+  | { type: 'generationStopped'; requestId: number; wasRunning: boolean }
+  | ({ type: 'inspected'; requestId: number } & InspectResult)
   | { type: 'error'; requestId: number | null; kind: WorkerErrorKind; message: string }
   | { type: 'deviceLost'; requestId: null; reason: string; message: string };
 
@@ -70,10 +99,17 @@ export const REPLY_TYPE = {
   runChecks: 'checksDone',
   reacquire: 'ready',
   simulateDeviceLoss: 'lossSimulated',
+  loadModel: 'modelLoaded',
+  generate: 'generated',
+  stopGeneration: 'generationStopped',
+  inspect: 'inspected',
 } as const satisfies Record<WorkerRequestType, WorkerEventType>;
 
 /** Requests handled as soon as they arrive instead of waiting for the request in progress. */
-export const IMMEDIATE_REQUESTS: ReadonlySet<WorkerRequestType> = new Set(['simulateDeviceLoss']);
+export const IMMEDIATE_REQUESTS: ReadonlySet<WorkerRequestType> = new Set([
+  'simulateDeviceLoss',
+  'stopGeneration',
+]);
 
 /** The reply event for a request body, e.g. `ReplyTo<{ type: 'init' }>` is the `ready` event. */
 export type ReplyTo<R extends WorkerRequestBody> = Extract<
@@ -96,6 +132,13 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<WorkerEventType>([
   'checkResult',
   'checksDone',
   'lossSimulated',
+  'modelProgress',
+  'modelLoaded',
+  'generationStarted',
+  'generatedToken',
+  'generated',
+  'generationStopped',
+  'inspected',
   'error',
   'deviceLost',
 ]);

@@ -1,0 +1,207 @@
+// The `model` slice: the loaded model's card and load progress, the generate box's stream, and
+// the latest inspection (attention map + logit lens). All GPU work happens in the worker.
+import type { StateCreator } from 'zustand';
+import { collectDroppedFiles } from '../model/loading/localFiles';
+import type {
+  GenerateParams,
+  GeneratedTokenEvent,
+  GenerationSummary,
+  InspectParams,
+  InspectResult,
+  ModelCard,
+  ModelProgress,
+  ModelSourceSpec,
+  TokenPiece,
+} from '../worker/modelTypes';
+import type { WorkerEvent } from '../worker/protocol';
+import { errorOf } from './errors';
+import type { AppState, StoreDeps } from './types';
+
+export type ModelStatus = 'empty' | 'loading' | 'ready' | 'error';
+
+export interface GenerationState {
+  running: boolean;
+  /** The prompt as typed, for the text the inspector shows (prompt + generated). */
+  prompt: string;
+  promptTokens: TokenPiece[];
+  tokens: GeneratedTokenEvent[];
+  summary: GenerationSummary | null;
+  error: string | null;
+}
+
+export interface InspectionState {
+  running: boolean;
+  result: InspectResult | null;
+  error: string | null;
+}
+
+export interface ModelState {
+  status: ModelStatus;
+  /** What is being (or was last) loaded, for the progress heading. */
+  loading: string | null;
+  /** Per-file progress of the current or last load, in the order files were opened. */
+  progress: ModelProgress[];
+  card: ModelCard | null;
+  error: string | null;
+  generation: GenerationState;
+  inspection: InspectionState;
+}
+
+export interface ModelSlice {
+  model: ModelState;
+  loadModel(source: ModelSourceSpec): Promise<void>;
+  /** Loads what was dropped on the panel (files or a folder); call it inside the drop handler. */
+  loadDropped(items: DataTransferItemList): Promise<void>;
+  generate(params: GenerateParams): Promise<void>;
+  stopGeneration(): Promise<void>;
+  inspect(params: InspectParams): Promise<void>;
+}
+
+const initialGeneration: GenerationState = {
+  running: false,
+  prompt: '',
+  promptTokens: [],
+  tokens: [],
+  summary: null,
+  error: null,
+};
+
+export const initialModelState: ModelState = {
+  status: 'empty',
+  loading: null,
+  progress: [],
+  card: null,
+  error: null,
+  generation: initialGeneration,
+  inspection: { running: false, result: null, error: null },
+};
+
+/** "gpt2 @ main", a URL, or "3 local files" (for the progress heading). */
+export function describeSource(source: ModelSourceSpec): string {
+  if (source.kind === 'hub') return `${source.repo} @ ${source.revision || 'main'}`;
+  if (source.kind === 'url') return source.url;
+  return `${source.files.length} local file${source.files.length === 1 ? '' : 's'}`;
+}
+
+/** Folds a `modelProgress` event into the per-file list (pure). */
+export function applyModelProgress(progress: ModelProgress[], event: WorkerEvent): ModelProgress[] {
+  if (event.type !== 'modelProgress') return progress;
+  const { file, loadedBytes, totalBytes, percent, from } = event;
+  const entry: ModelProgress = { file, loadedBytes, totalBytes, percent, from };
+  const at = progress.findIndex((p) => p.file === file);
+  if (at === -1) return [...progress, entry];
+  return progress.map((p, i) => (i === at ? entry : p));
+}
+
+/** Folds a streamed generation event into the generate box's state (pure). */
+export function applyGenerationEvent(generation: GenerationState, event: WorkerEvent): GenerationState {
+  if (event.type === 'generationStarted') return { ...generation, promptTokens: event.promptTokens };
+  if (event.type !== 'generatedToken') return generation;
+  const { index, id, piece, text, probability } = event;
+  return { ...generation, tokens: [...generation.tokens, { index, id, piece, text, probability }] };
+}
+
+/** A lost device takes the model's GPU buffers with it: the panel must load it again (pure). */
+export function modelOnEvent(model: ModelState, event: WorkerEvent): ModelState {
+  if (event.type !== 'deviceLost' || !model.card) return model;
+  return {
+    ...initialModelState,
+    error: `The GPU device was lost, and with it ${model.card.name}: reconnect the GPU and load the model again.`,
+  };
+}
+
+export function createModelSlice(deps: StoreDeps): StateCreator<AppState, [], [], ModelSlice> {
+  return (set, get) => {
+    const setModel = (patch: (m: ModelState) => Partial<ModelState>) =>
+      set((s) => ({ model: { ...s.model, ...patch(s.model) } }));
+    const setGeneration = (patch: (g: GenerationState) => Partial<GenerationState>) =>
+      setModel((m) => ({ generation: { ...m.generation, ...patch(m.generation) } }));
+    const setInspection = (patch: Partial<InspectionState>) =>
+      setModel((m) => ({ inspection: { ...m.inspection, ...patch } }));
+    return {
+      model: initialModelState,
+
+      async loadModel(source) {
+        const { model, gpu } = get();
+        if (model.status === 'loading' || model.generation.running || gpu.status !== 'ready') return;
+        setModel(() => ({ status: 'loading', loading: describeSource(source), progress: [], error: null }));
+        try {
+          const { card } = await deps.client().request(
+            { type: 'loadModel', source },
+            {
+              onProgress: (event) => setModel((m) => ({ progress: applyModelProgress(m.progress, event) })),
+            },
+          );
+          setModel(() => ({
+            status: 'ready',
+            card,
+            generation: initialGeneration,
+            inspection: { running: false, result: null, error: null },
+          }));
+        } catch (cause) {
+          // The worker frees the previous model before uploading a new one, so a failed upload
+          // leaves none; a refusal before the upload (config, download) leaves the old one usable.
+          setModel((m) => ({ status: m.card ? 'ready' : 'error', error: errorOf(cause).message }));
+        }
+      },
+
+      async loadDropped(items) {
+        // collectDroppedFiles takes the entries synchronously, before the browser empties the list.
+        const entries = collectDroppedFiles(items);
+        try {
+          await get().loadModel({ kind: 'files', files: await entries });
+        } catch (cause) {
+          setModel(() => ({
+            status: 'error',
+            error: `The dropped files could not be read: ${errorOf(cause).message}`,
+          }));
+        }
+      },
+
+      async generate(params) {
+        const { model } = get();
+        if (!model.card || model.generation.running || model.status === 'loading') return;
+        setGeneration(() => ({ ...initialGeneration, running: true, prompt: params.prompt }));
+        try {
+          const {
+            type: _type,
+            requestId: _id,
+            ...summary
+          } = await deps
+            .client()
+            .request(
+              { type: 'generate', ...params },
+              { onProgress: (event) => setGeneration((g) => applyGenerationEvent(g, event)) },
+            );
+          setGeneration(() => ({ running: false, summary, promptTokens: summary.promptTokens }));
+        } catch (cause) {
+          setGeneration(() => ({ running: false, error: errorOf(cause).message }));
+        }
+      },
+
+      async stopGeneration() {
+        if (!get().model.generation.running) return;
+        try {
+          await deps.client().request({ type: 'stopGeneration' });
+        } catch (cause) {
+          setGeneration(() => ({ error: errorOf(cause).message }));
+        }
+      },
+
+      async inspect(params) {
+        if (!get().model.card) return;
+        setInspection({ running: true, error: null });
+        try {
+          const {
+            type: _type,
+            requestId: _id,
+            ...result
+          } = await deps.client().request({ type: 'inspect', ...params });
+          setInspection({ running: false, result });
+        } catch (cause) {
+          setInspection({ running: false, error: errorOf(cause).message });
+        }
+      },
+    };
+  };
+}
