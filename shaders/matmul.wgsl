@@ -19,6 +19,7 @@
 // adapters keep those in memory: 2-4x slower), and are zero-initialised explicitly: a
 // `var acc: RowBlock;` declared inside the row-block loop was not reset between iterations on
 // SwiftShader (M > 4 came out wrong), although WGSL zero-initialises it on every execution.
+// f16-weight variants of both paths: shaders/matmul-f16.wgsl, which includes this file.
 #include "activation.wgsl"
 
 struct MatmulParams {

@@ -7,6 +7,9 @@
 // (./chunks.ts). act: "none" or "gelu" (tanh approximation, GPT-2's gelu_new) so the MLP
 // up-projection is one dispatch; `accumulate` adds into Y, so a residual update
 // h += attn(h) W_o (+ b) is one dispatch too. Spec: ./reference.ts. Shader: shaders/matmul.wgsl.
+// Weights may be f16 (weight.dtype, packed as in ./chunks.ts): shaders/matmul-f16.wgsl decodes
+// them with the core unpack2x16float and accumulates in f32, so the spec is the reference applied
+// to the f16-rounded weights.
 //
 // Path: M <= 16 (decoding, speculative verification) takes the GEMV kernels, which stream W once
 // for M = 1 and ceil(M / 4) times otherwise, with vec4 loads where the layout allows; larger M
@@ -17,10 +20,11 @@ import { dispatch } from '../../gpu/dispatch';
 import { KernelInputError } from '../../gpu/errors';
 import type { Gpu } from '../../gpu/runtime';
 import { UniformBlock } from '../../gpu/uniforms';
-import { checkChunks, type MatmulWeight } from './chunks';
+import { checkChunks, weightChunkBytes, type MatmulWeight, type WeightDtype } from './chunks';
 import { checkDistinct, checkInteger, checkStorage, dummyStorage, MAX_GROUPS_PER_DIMENSION } from './support';
 
 const SHADER = 'matmul.wgsl';
+const SHADER_F16 = 'matmul-f16.wgsl';
 const KERNEL = 'matmul';
 
 /** Largest M the GEMV path takes (shaders/matmul.wgsl GEMV_MAX_ROWS). */
@@ -60,15 +64,23 @@ export function matmulPath(m: number): MatmulPath {
 
 const GEMV_ENTRY_POINTS = ['gemvNk4', 'gemvNk1', 'gemvKn4', 'gemvKn1'] as const;
 const TILED_ENTRY_POINTS = ['tiledNk', 'tiledKn'] as const;
+const GEMV_F16_ENTRY_POINTS = ['gemvNkHalf', 'gemvKnHalf'] as const;
+const TILED_F16_ENTRY_POINTS = ['tiledNkHalf', 'tiledKnHalf'] as const;
 /** GEMV rows per pass over W: 1 for M = 1 (no wasted work), else 4 (W streamed ceil(M/4) times). */
 const ROW_BLOCKS = [1, 4] as const;
 
 /** Pipeline key: a tiled entry point, or a GEMV entry point with its row block. */
-type PipelineName = (typeof TILED_ENTRY_POINTS)[number] | `${(typeof GEMV_ENTRY_POINTS)[number]}/${1 | 4}`;
+type PipelineName =
+  | (typeof TILED_ENTRY_POINTS)[number]
+  | (typeof TILED_F16_ENTRY_POINTS)[number]
+  | `${(typeof GEMV_ENTRY_POINTS)[number] | (typeof GEMV_F16_ENTRY_POINTS)[number]}/${1 | 4}`;
+type PipelineSpec = [PipelineName, string, string, Record<string, number>];
 
 export interface MatmulOptions {
   /** Force a path (tests, benchmarks); "auto" picks by M. */
   path?: 'auto' | MatmulPath;
+  /** Weight element types to compile pipelines for; default both. */
+  weightDtypes?: readonly WeightDtype[];
 }
 
 export class MatmulKernel {
@@ -79,28 +91,33 @@ export class MatmulKernel {
     private readonly label: string,
     private readonly pipelines: Map<PipelineName, GPUComputePipeline>,
     private readonly path: 'auto' | MatmulPath,
+    private readonly weightDtypes: readonly WeightDtype[],
   ) {}
 
   static async create(gpu: Gpu, label = KERNEL, options: MatmulOptions = {}): Promise<MatmulKernel> {
     const path = options.path ?? 'auto';
-    // A kernel forced onto one path compiles only that path's pipelines.
-    const specs: [PipelineName, string, Record<string, number>][] = [
-      ...(path === 'gemv' ? [] : TILED_ENTRY_POINTS).map(
-        (e): [PipelineName, string, Record<string, number>] => [e, e, {}],
-      ),
-      ...(path === 'tiled' ? [] : GEMV_ENTRY_POINTS).flatMap((e) =>
-        ROW_BLOCKS.map((ROW_BLOCK): [PipelineName, string, Record<string, number>] => [
-          `${e}/${ROW_BLOCK}`,
-          e,
-          { GEMV_WORKGROUP, ROW_BLOCK },
-        ]),
-      ),
-    ];
+    const weightDtypes = options.weightDtypes ?? ['f32', 'f16'];
+    // A kernel forced onto one path compiles only that path's pipelines, and only for its dtypes.
+    const specs: PipelineSpec[] = [];
+    for (const dtype of weightDtypes) {
+      const shader = dtype === 'f16' ? SHADER_F16 : SHADER;
+      if (path !== 'gemv') {
+        for (const e of dtype === 'f16' ? TILED_F16_ENTRY_POINTS : TILED_ENTRY_POINTS)
+          specs.push([e, shader, e, {}]);
+      }
+      if (path !== 'tiled') {
+        for (const e of dtype === 'f16' ? GEMV_F16_ENTRY_POINTS : GEMV_ENTRY_POINTS) {
+          for (const ROW_BLOCK of ROW_BLOCKS) {
+            specs.push([`${e}/${ROW_BLOCK}`, shader, e, { GEMV_WORKGROUP, ROW_BLOCK }]);
+          }
+        }
+      }
+    }
     const compiled = await Promise.all(
-      specs.map(([, entryPoint, constants]) => gpu.pipelines.get({ shader: SHADER, entryPoint, constants })),
+      specs.map(([, shader, entryPoint, constants]) => gpu.pipelines.get({ shader, entryPoint, constants })),
     );
     const pipelines = new Map(specs.map(([name], i) => [name, compiled[i]]));
-    return new MatmulKernel(gpu, label, pipelines, path);
+    return new MatmulKernel(gpu, label, pipelines, path, weightDtypes);
   }
 
   /** Y [M, N] <- epilogue(X [M, K] . W), one dispatch per chunk of W. */
@@ -124,12 +141,15 @@ export class MatmulKernel {
       const uniforms = this.uniformBlock(i);
       uniforms.write(new Uint32Array([m, k, n, chunk.start, width, flags, 0, 0]).buffer, pass);
       const buffers = [x, chunk.buffer, bias, y, uniforms.buffer];
+      const layout = weight.layout === 'nk' ? 'Nk' : 'Kn';
+      const half = weight.dtype === 'f16';
       if (path === 'tiled') {
-        const pipeline = this.pipeline(weight.layout === 'nk' ? 'tiledNk' : 'tiledKn');
+        const pipeline = this.pipeline(`tiled${layout}${half ? 'Half' : ''}`);
         dispatch(this.gpu, pass, pipeline, buffers, Math.ceil(width / TILE), Math.ceil(m / TILE));
       } else {
         const vec4 = weight.layout === 'nk' ? k % 4 === 0 : width % 4 === 0;
-        const name: PipelineName = `gemv${weight.layout === 'nk' ? 'Nk' : 'Kn'}${vec4 ? '4' : '1'}/${m === 1 ? 1 : 4}`;
+        const variant = half ? 'Half' : vec4 ? '4' : '1';
+        const name: PipelineName = `gemv${layout}${variant}/${m === 1 ? 1 : 4}`;
         dispatch(this.gpu, pass, this.pipeline(name), buffers, Math.ceil(width / GEMV_COLUMNS_PER_GROUP));
       }
     });
@@ -153,6 +173,16 @@ export class MatmulKernel {
         `${KERNEL}: weight layout must be "kn" or "nk", got ${String(weight.layout)}`,
       );
     }
+    const dtype = weight.dtype ?? 'f32';
+    if (dtype !== 'f32' && dtype !== 'f16') {
+      throw new KernelInputError(`${KERNEL}: weight dtype must be "f32" or "f16", got ${String(dtype)}`);
+    }
+    if (!this.weightDtypes.includes(dtype)) {
+      throw new KernelInputError(
+        `${KERNEL}: the weight is ${dtype} but kernel "${this.label}" was created for ` +
+          `${this.weightDtypes.join(', ')} weights only: add "${dtype}" to options.weightDtypes`,
+      );
+    }
     const activation = epilogue.activation ?? 'none';
     if (activation !== 'none' && activation !== 'gelu') {
       throw new KernelInputError(`${KERNEL}: activation must be "none" or "gelu", got ${String(activation)}`);
@@ -160,7 +190,9 @@ export class MatmulKernel {
     checkStorage(this.gpu, KERNEL, 'X', x, m * k * 4);
     checkStorage(this.gpu, KERNEL, 'Y', y, m * n * 4);
     if (epilogue.bias) checkStorage(this.gpu, KERNEL, 'bias', epilogue.bias, n * 4);
-    checkChunks(this.gpu, KERNEL, 'weight', weight.chunks, n, k);
+    checkChunks(this.gpu, KERNEL, `${dtype} weight`, weight.chunks, n, k, (width) =>
+      weightChunkBytes(dtype, weight.layout, k, width),
+    );
     const inputs: [string, GPUBuffer][] = [
       ['X', x],
       ...weight.chunks.map((c, i) => [`weight chunk ${i}`, c.buffer] as [string, GPUBuffer]),

@@ -4,7 +4,8 @@ import { submitPass } from '../../gpu/dispatch';
 import { readFloat32, uploadStorage } from '../../gpu/readback';
 import type { Gpu } from '../../gpu/runtime';
 import { gaussian, seededRandom } from '../../testing/logits';
-import { destroyWeight, uploadWeight, type WeightLayout } from './chunks';
+import { f16ArrayToF32, f32ArrayToF16 } from '../../model/loading/float16';
+import { destroyWeight, uploadWeight, type WeightDtype, type WeightLayout } from './chunks';
 import type { MatmulEpilogue, MatmulKernel, MatmulShape } from './matmul';
 import { matmulReference, type MatmulReferenceOutput } from './reference';
 
@@ -29,6 +30,8 @@ export interface MatmulCase {
   accumulateInto?: Float32Array;
   /** Chunk size limit in bytes (default: the device's binding limit). */
   chunkLimit?: number;
+  /** Weight storage; "f16" rounds w on upload, and the spec is the product with rounded w. */
+  weightDtype?: WeightDtype;
 }
 
 /** Seeded case: X ~ N(0, xScale^2), W ~ N(0, wScale^2). */
@@ -52,7 +55,7 @@ export function seededCase(
 export async function runMatmulCase(gpu: Gpu, kernel: MatmulKernel, c: MatmulCase): Promise<Float32Array> {
   const { m, k, n } = c.shape;
   const x = uploadStorage(gpu, c.x, 'matmul-test:x');
-  const weight = uploadWeight(gpu, c.w, c.layout, n, k, 'matmul-test:w', c.chunkLimit);
+  const weight = uploadWeight(gpu, c.w, c.layout, n, k, 'matmul-test:w', c.chunkLimit, c.weightDtype);
   const y = uploadStorage(gpu, c.accumulateInto ?? new Float32Array(m * n), 'matmul-test:y');
   const bias = c.bias ? uploadStorage(gpu, c.bias, 'matmul-test:bias') : undefined;
   try {
@@ -67,8 +70,10 @@ export async function runMatmulCase(gpu: Gpu, kernel: MatmulKernel, c: MatmulCas
   }
 }
 
+/** The reference on the weights the GPU sees: rounded to f16 (exactly representable) for "f16". */
 export function referenceFor(c: MatmulCase): MatmulReferenceOutput {
-  return matmulReference({ ...c, ...c.shape });
+  const w = c.weightDtype === 'f16' ? f16ArrayToF32(f32ArrayToF16(c.w)) : c.w;
+  return matmulReference({ ...c, ...c.shape, w });
 }
 
 export interface BoundReport {
