@@ -9,11 +9,20 @@ import { localFilesSource } from '../loading/localFiles';
 import { writeSafetensors } from '../loading/safetensorsWriter';
 import { ReferenceModel } from '../reference/forward';
 import { tinyGpt2ConfigJson, tinyLlamaConfigJson, tinyModel } from '../reference/tiny';
+import { f16ArrayToF32, f32ArrayToF16 } from '../loading/float16';
 import { WgslModel } from './model';
 
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
-async function load(configJson: Record<string, unknown>, seed: number) {
+/** f32 -> f16 -> f32, as the engine stores layer matrices in f16. */
+function roundToF16(values: Float32Array): Float32Array {
+  return f16ArrayToF32(f32ArrayToF16(values));
+}
+
+/** Names of the matrices the engine stores in `weightDtype` (everything but vocab tables, norms, biases). */
+const LAYER_MATRIX = /(c_attn|c_proj|c_fc|_proj|lm_head)\.weight$/;
+
+async function load(configJson: Record<string, unknown>, seed: number, weightDtype: 'f32' | 'f16' = 'f32') {
   const gpu = await testGpu();
   const { weights } = tinyModel(configJson, seed);
   const tensors = Object.fromEntries(
@@ -41,8 +50,14 @@ async function load(configJson: Record<string, unknown>, seed: number) {
   const model = await WgslModel.create(gpu, loaded.config, source, {
     name: loaded.name,
     fileHashes: loaded.fileHashes,
+    weightDtype,
   });
-  const reference = new ReferenceModel(loaded.config, weights);
+  // With f16 storage the spec is the same model on f16-rounded layer matrices.
+  const referenceWeights =
+    weightDtype === 'f16'
+      ? new Map([...weights].map(([name, data]) => [name, LAYER_MATRIX.test(name) ? roundToF16(data) : data]))
+      : weights;
+  const reference = new ReferenceModel(loaded.config, referenceWeights);
   return { gpu, model, reference, config: loaded.config };
 }
 
@@ -179,3 +194,39 @@ describe.each(CASES)('WGSL engine vs reference: %s', (_name, configJson) => {
     model.releaseSequence(seq);
   });
 });
+
+describe.each(CASES)(
+  'WGSL engine with f16 layer matrices vs reference on f16-rounded weights: %s',
+  (_name, configJson) => {
+    const ready = load(configJson, 22, 'f16');
+    afterAll(async () => (await ready).model.dispose());
+
+    test('prefill and 5 cached decode steps match; the model reports f16', async () => {
+      const { gpu, model, reference, config } = await ready;
+      expect(model.info.dtype).toBe('f16');
+      const V = config.vocabSize;
+      const tokens = [5, 9, 2, 33, 17, 8, 1, 40, 3, 3, 12, 7, 19, 23, 29, 31, 37, 41];
+      const seq = model.createSequence();
+      const refSeq = reference.createSequence();
+      const out = await model.forward({ sequences: [{ sequence: seq, tokens }], logits: 'all' });
+      const logits = await readFloat32(gpu, out.logits, tokens.length * V);
+      reference
+        .forward({ sequences: [{ sequence: refSeq, tokens }], logits: 'all' })
+        .logits.forEach((row, r) =>
+          expect(relativeError(logits.subarray(r * V, (r + 1) * V), row), `position ${r}`).toBeLessThan(
+            TOLERANCE,
+          ),
+        );
+      for (let step = 0; step < 5; step++) {
+        const next = (step * 11 + 4) % V;
+        const got = await readFloat32(
+          gpu,
+          (await model.forward({ sequences: [{ sequence: seq, tokens: [next] }] })).logits,
+          V,
+        );
+        const want = reference.forward({ sequences: [{ sequence: refSeq, tokens: [next] }] }).logits[0];
+        expect(relativeError(got, want), `step ${step}`).toBeLessThan(TOLERANCE);
+      }
+    });
+  },
+);

@@ -4,6 +4,7 @@
 // -> h += o(attn) -> norm -> MLP -> h += down(...), then the final norm and head on the rows whose
 // logits are asked for. The spec is src/model/reference/forward.ts.
 import type { Gpu } from '../../gpu/runtime';
+import type { WeightDtype } from '../../kernels/matmul/chunks';
 import { checkTokenIds } from '../../kernels/embedding/embedding';
 import { parameterCount } from '../architectures/tensors';
 import type { ModelConfig } from '../config';
@@ -42,20 +43,30 @@ export class WgslModel implements LanguageModel {
     private readonly kernels: EngineKernels,
     private readonly caches: KvCacheStore,
     private readonly activations: Activations,
-    private readonly meta: { name: string; fileHashes: Record<string, string> },
+    private readonly meta: { name: string; fileHashes: Record<string, string>; weightDtype: WeightDtype },
   ) {}
 
   /** Uploads weights and compiles kernels; on failure nothing stays in GPU memory. */
-  /** `meta.chunkLimit`: largest weight chunk in bytes (default and maximum: the binding limit). */
+  /**
+   * `meta.chunkLimit`: largest weight chunk in bytes (default and maximum: the binding limit).
+   * `meta.weightDtype`: storage of the layer matrices; default f16 when the adapter has
+   * shader-f16 (a GPU built for half precision), f32 otherwise. Vocabulary tables stay f32.
+   */
   static async create(
     gpu: Gpu,
     config: ModelConfig,
     tensors: TensorSource,
-    meta: { name: string; fileHashes?: Record<string, string>; chunkLimit?: number },
+    meta: {
+      name: string;
+      fileHashes?: Record<string, string>;
+      chunkLimit?: number;
+      weightDtype?: WeightDtype;
+    },
   ): Promise<WgslModel> {
     gpu.assertAlive();
+    const weightDtype = meta.weightDtype ?? (gpu.summary.shaderF16 ? 'f16' : 'f32');
     const weights = await gpu.checked(`uploading ${meta.name}`, () =>
-      uploadEngineWeights(gpu, config, tensors, meta.name, meta.chunkLimit),
+      uploadEngineWeights(gpu, config, tensors, meta.name, meta.chunkLimit, weightDtype),
     );
     try {
       const kernels = await EngineKernels.create(gpu, config);
@@ -66,7 +77,7 @@ export class WgslModel implements LanguageModel {
         kernels,
         new KvCacheStore(gpu, config),
         new Activations(gpu),
-        { name: meta.name, fileHashes: meta.fileHashes ?? {} },
+        { name: meta.name, fileHashes: meta.fileHashes ?? {}, weightDtype },
       );
     } catch (cause) {
       weights.destroy();
@@ -79,7 +90,7 @@ export class WgslModel implements LanguageModel {
       name: this.meta.name,
       config: this.config,
       parameterCount: parameterCount(this.config),
-      dtype: 'f32',
+      dtype: this.meta.weightDtype,
       fileHashes: this.meta.fileHashes,
       gpuBytes: this.weights.bytes + this.caches.bytes + this.activations.bytes,
     };

@@ -5,11 +5,18 @@
 //   [tokens, 2I] is the SwiGLU kernel's packed layout (gate columns first);
 // - vocabulary tables [V, d] are row-chunked to fit the binding limit and serve both the
 //   embedding lookup and the (tied or untied) head.
-// f32 only for now (shader-f16 weights are a later step). If any upload fails, everything
+// Layer matrices (and an untied head) are stored in `weightDtype`: f16 halves memory and bandwidth
+// and is decoded with core unpack2x16float (no shader-f16 needed); vocabulary tables stay f32. If any upload fails, everything
 // uploaded so far is destroyed before the error propagates: nothing half-loaded stays.
 import { KernelInputError } from '../../gpu/errors';
 import type { Gpu } from '../../gpu/runtime';
-import { chunkLimit, destroyWeight, uploadWeight, type MatmulWeight } from '../../kernels/matmul/chunks';
+import {
+  chunkLimit,
+  destroyWeight,
+  uploadWeight,
+  type MatmulWeight,
+  type WeightDtype,
+} from '../../kernels/matmul/chunks';
 import type { ModelConfig } from '../config';
 
 export interface TensorSource {
@@ -65,6 +72,7 @@ export function uploadEngineWeights(
   source: TensorSource,
   name: string,
   limit = chunkLimit(gpu),
+  weightDtype: WeightDtype = 'f32',
 ): EngineWeights {
   if (!(limit > 0 && limit <= chunkLimit(gpu))) {
     throw new KernelInputError(
@@ -103,7 +111,13 @@ export function uploadEngineWeights(
     k: number,
     label: string,
   ): MatmulWeight => {
-    const weight = uploadWeight(gpu, data, layout, n, k, `${name}:${label}`, limit);
+    const weight = uploadWeight(gpu, data, layout, n, k, `${name}:${label}`, limit, weightDtype);
+    matrices.push(weight);
+    return weight;
+  };
+  /** Vocabulary tables stay f32: the embedding kernel reads f32 rows, and a tied head shares them. */
+  const table = (data: Float32Array, n: number, k: number, label: string): MatmulWeight => {
+    const weight = uploadWeight(gpu, data, 'nk', n, k, `${name}:${label}`, limit, 'f32');
     matrices.push(weight);
     return weight;
   };
@@ -122,7 +136,7 @@ export function uploadEngineWeights(
     let finalNorm: EngineWeights['finalNorm'];
     let head: MatmulWeight;
     if (config.architecture === 'gpt2') {
-      embedding = matrix(tensor('wte.weight', config.vocabSize, d), 'nk', config.vocabSize, d, 'wte');
+      embedding = table(tensor('wte.weight', config.vocabSize, d), config.vocabSize, d, 'wte');
       positions = vector(tensor('wpe.weight', config.maxPositions, d), 'wpe');
       for (let l = 0; l < config.numLayers; l++) {
         const p = `h.${l}`;
@@ -159,9 +173,8 @@ export function uploadEngineWeights(
         ? embedding
         : matrix(tensor('lm_head.weight', config.vocabSize, d), 'nk', config.vocabSize, d, 'lm_head');
     } else {
-      embedding = matrix(
+      embedding = table(
         tensor('model.embed_tokens.weight', config.vocabSize, d),
-        'nk',
         config.vocabSize,
         d,
         'embed_tokens',
