@@ -1,20 +1,10 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
+import { describeKernelChecks } from '../../testing/checks';
 import { testGpu } from '../../testing/gpu';
 import { ActivationKernel } from './activation';
 import { checks } from './checks';
 
-describe('activation Kernel checks pass on this GPU', () => {
-  test('ids', () => expect(checks.map((c) => c.id)).toEqual(['activation/gelu-silu', 'activation/swiglu']));
-  test.each(checks.map((check) => [check.id, check] as const))('%s', async (_id, check) => {
-    const result = await check.run(await testGpu());
-    console.warn(
-      `${check.id}: ${result.pass ? 'pass' : 'FAIL'}, gpu ${result.gpuMs.toFixed(2)} ms: ${result.detail}`,
-    );
-    expect(result.pass, result.detail).toBe(true);
-    expect(result.gpuMs).toBeGreaterThan(0);
-    expect(result.cpuMs).toBeGreaterThan(0);
-  });
-});
+describeKernelChecks('activation', checks, ['activation/gelu-silu', 'activation/swiglu']);
 
 describe('a wrong kernel fails the check (with a readable detail)', () => {
   afterEach(() => vi.restoreAllMocks());
