@@ -1,0 +1,147 @@
+// Causal attention backward with grouped-query heads for ONE whole sequence (training: no KV
+// cache, queries = keys = T). Probabilities are recomputed, not stored: a [T, T] matrix per head
+// would cost H T^2 floats, while recomputation needs only lse and delta per (token, head) (the
+// FlashAttention-2 backward, Dao 2023, "FlashAttention-2: Faster Attention with Better Parallelism
+// and Work Partitioning"). delta_i = rowsum(dO * O)_i is computed as sum_j P_ij dP_ij, so the
+// forward output O is not an input.
+//
+//   P = softmax(Q K^T / sqrt(D) + causal mask)
+//   dV = P^T dO;  dP = dO V^T;  dS = P * (dP - rowsum(dO * O));  dQ = dS K / sqrt(D);  dK = dS^T Q / sqrt(D)
+//
+// Layouts: Q, dO, dQ [T, H, D]; K, V, dK, dV [T, Hkv, D]; head h reads kv head floor(h / (H / Hkv))
+// (as the forward kernels); dK, dV sum the heads of a group in head order (deterministic).
+// The outputs are overwritten, not accumulated (they are activation gradients).
+// Spec: ./reference.ts. Shader: shaders/attention-backward.wgsl.
+import { dispatch } from '../../gpu/dispatch';
+import type { Gpu } from '../../gpu/runtime';
+import { UniformBlock } from '../../gpu/uniforms';
+import { KernelInputError } from '../../gpu/errors';
+import { checkDistinct, checkInteger, checkStorage, MAX_GROUPS_PER_DIMENSION } from '../matmul/support';
+import type { AttentionBackwardShape } from './reference';
+
+const SHADER = 'attention-backward.wgsl';
+const NAME = 'attention backward';
+const WORKGROUP_SIZE = 64;
+/** The shader's workgroup arrays hold one head row. */
+export const MAX_BACKWARD_HEAD_DIM = 128;
+export const MAX_BACKWARD_HEADS = 128;
+
+export interface AttentionBackwardBuffers {
+  /** Q [T, H, D] */
+  query: GPUBuffer;
+  /** K [T, Hkv, D] */
+  key: GPUBuffer;
+  /** V [T, Hkv, D] */
+  value: GPUBuffer;
+  /** dL/dO [T, H, D] */
+  outputGradient: GPUBuffer;
+  /** dL/dQ [T, H, D], written */
+  queryGradient: GPUBuffer;
+  /** dL/dK [T, Hkv, D], written */
+  keyGradient: GPUBuffer;
+  /** dL/dV [T, Hkv, D], written */
+  valueGradient: GPUBuffer;
+}
+
+export class AttentionBackwardKernel {
+  /** lse and delta per (token, head), [T, H, 2]; grown when a longer sequence comes, never per step. */
+  private rowStats: GPUBuffer | null = null;
+
+  private constructor(
+    private readonly gpu: Gpu,
+    private readonly label: string,
+    private readonly queryPipeline: GPUComputePipeline,
+    private readonly keyValuePipeline: GPUComputePipeline,
+    private readonly queryUniforms: UniformBlock,
+    private readonly keyValueUniforms: UniformBlock,
+  ) {}
+
+  static async create(gpu: Gpu, label = 'attention-backward'): Promise<AttentionBackwardKernel> {
+    const constants = { WORKGROUP_SIZE };
+    const [queryPipeline, keyValuePipeline] = await Promise.all([
+      gpu.pipelines.get({ shader: SHADER, entryPoint: 'attentionBackwardQuery', constants }),
+      gpu.pipelines.get({ shader: SHADER, entryPoint: 'attentionBackwardKeyValue', constants }),
+    ]);
+    return new AttentionBackwardKernel(
+      gpu,
+      label,
+      queryPipeline,
+      keyValuePipeline,
+      new UniformBlock(gpu, 32, `${label}:query-params`),
+      new UniformBlock(gpu, 32, `${label}:key-value-params`),
+    );
+  }
+
+  private statsBuffer(bytes: number): GPUBuffer {
+    if (this.rowStats === null || this.rowStats.size < bytes) {
+      this.rowStats?.destroy();
+      this.rowStats = this.gpu.device.createBuffer({
+        label: `${this.label}:row-stats`,
+        size: Math.max(16, Math.ceil(bytes / 16) * 16),
+        usage: GPUBufferUsage.STORAGE,
+      });
+    }
+    return this.rowStats;
+  }
+
+  /** dQ, dK, dV of causal attention over one sequence, from Q, K, V and dO. */
+  encode(pass: GPUComputePassEncoder, b: AttentionBackwardBuffers, shape: AttentionBackwardShape): void {
+    const { tokens, numHeads, numKvHeads, headDim } = shape;
+    checkInteger(NAME, 'tokens (T)', tokens, 1, MAX_GROUPS_PER_DIMENSION);
+    checkInteger(NAME, 'numHeads (H)', numHeads, 1, MAX_BACKWARD_HEADS);
+    checkInteger(NAME, 'numKvHeads (Hkv)', numKvHeads, 1, numHeads);
+    if (numHeads % numKvHeads !== 0) {
+      throw new KernelInputError(
+        `${NAME}: numKvHeads (Hkv) = ${numKvHeads} must divide numHeads (H) = ${numHeads}`,
+      );
+    }
+    checkInteger(NAME, 'headDim (D)', headDim, 1, MAX_BACKWARD_HEAD_DIM);
+    const queryBytes = tokens * numHeads * headDim * 4;
+    const kvBytes = tokens * numKvHeads * headDim * 4;
+    const named: [string, GPUBuffer, number][] = [
+      ['query', b.query, queryBytes],
+      ['key', b.key, kvBytes],
+      ['value', b.value, kvBytes],
+      ['outputGradient', b.outputGradient, queryBytes],
+      ['queryGradient', b.queryGradient, queryBytes],
+      ['keyGradient', b.keyGradient, kvBytes],
+      ['valueGradient', b.valueGradient, kvBytes],
+    ];
+    for (const [what, buffer, bytes] of named) checkStorage(this.gpu, NAME, what, buffer, bytes);
+    for (const written of [4, 5, 6]) {
+      const others = named
+        .filter((_, k) => k !== written)
+        .map(([w, buffer]): [string, GPUBuffer] => [w, buffer]);
+      checkDistinct(NAME, [named[written][0], named[written][1]], others);
+    }
+    const stats = this.statsBuffer(tokens * numHeads * 8);
+    const block = new ArrayBuffer(32);
+    new Uint32Array(block).set([tokens, numHeads, numKvHeads, headDim, numHeads / numKvHeads]);
+    new Float32Array(block)[5] = 1 / Math.sqrt(headDim);
+    this.queryUniforms.write(block, pass);
+    this.keyValueUniforms.write(block, pass);
+    const inputs = [b.query, b.key, b.value, b.outputGradient];
+    dispatch(
+      this.gpu,
+      pass,
+      this.queryPipeline,
+      [...inputs, b.queryGradient, stats, this.queryUniforms.buffer],
+      tokens,
+      numHeads,
+    );
+    dispatch(
+      this.gpu,
+      pass,
+      this.keyValuePipeline,
+      [...inputs, stats, b.keyGradient, b.valueGradient, this.keyValueUniforms.buffer],
+      tokens,
+      numKvHeads,
+    );
+  }
+
+  destroy(): void {
+    this.queryUniforms.destroy();
+    this.keyValueUniforms.destroy();
+    this.rowStats?.destroy();
+  }
+}
