@@ -86,3 +86,24 @@ fn rope(@builtin(global_invocation_id) gid: vec3<u32>) {
   ropeX[first] = a * sc.y - b * sc.x;
   ropeX[first + half] = b * sc.y + a * sc.x;
 }
+
+// Backward (src/kernels/rope-backward/): the rotation is orthogonal, so dX = R(angle)^T dY =
+// R(-angle) dY, in place on the gradient, with the same turn table and sinCosOfTurn bit for bit:
+//   dX[i] = dY[i] cos + dY[i + D/2] sin,  dX[i + D/2] = dY[i + D/2] cos - dY[i] sin
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn ropeBackward(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let pair = gid.x;              // head * half + i
+  let t = gid.y;
+  let half = ropeParams.half;
+  if (pair >= ropeParams.heads * half || t >= ropeParams.tokens) { return; }
+  let head = pair / half;
+  let i = pair - head * half;
+  let p = ropePositions[t];
+  let turns = ropeTurns[i];
+  let sc = sinCosOfTurn(p * turns.x + mulHigh(p, turns.y));
+  let first = t * ropeParams.rowStride + ropeParams.offset + head * 2u * half + i;
+  let a = ropeX[first];
+  let b = ropeX[first + half];
+  ropeX[first] = a * sc.y + b * sc.x;
+  ropeX[first + half] = b * sc.y - a * sc.x;
+}

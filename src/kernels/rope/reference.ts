@@ -12,12 +12,16 @@ export interface RopeReferenceShape {
   offset?: number;
 }
 
-/** Returns a rotated copy of x (f64); elements outside the rotated heads are copied unchanged. */
+/**
+ * Returns a rotated copy of x (f64); elements outside the rotated heads are copied unchanged.
+ * `direction` -1 rotates by -angle: the transpose, i.e. the backward (rope-backward/reference.ts).
+ */
 export function ropeReference(
   x: ArrayLike<number>,
   positions: ArrayLike<number>,
   inverseFrequencies: ArrayLike<number>,
   shape: RopeReferenceShape,
+  direction: 1 | -1 = 1,
 ): Float64Array {
   const { tokens, heads, headDim } = shape;
   const half = headDim / 2;
@@ -29,7 +33,7 @@ export function ropeReference(
       const base = t * rowStride + offset + h * headDim;
       for (let i = 0; i < half; i++) {
         const angle = positions[t] * inverseFrequencies[i];
-        const [c, s] = [Math.cos(angle), Math.sin(angle)];
+        const [c, s] = [Math.cos(angle), direction * Math.sin(angle)];
         const a = x[base + i];
         const b = x[base + i + half];
         out[base + i] = a * c - b * s;

@@ -43,25 +43,32 @@ export type RopeFrequencies = { theta: number } | { inverseFrequencies: Float32A
 export class RopeKernel {
   private tableKey = '';
 
-  private constructor(
+  protected constructor(
     private readonly gpu: Gpu,
     private readonly pipeline: GPUComputePipeline,
     private readonly uniforms: UniformBlock,
     private readonly turns: GPUBuffer,
+    /** How errors name this kernel and its in-place buffer ("rope", "x"; the backward's differ). */
+    private readonly names: { kernel: string; buffer: string } = { kernel: KERNEL, buffer: 'x' },
   ) {}
 
   static async create(gpu: Gpu, label = KERNEL): Promise<RopeKernel> {
-    const pipeline = await gpu.pipelines.get({
-      shader: SHADER,
-      entryPoint: 'rope',
-      constants: { WORKGROUP_SIZE },
-    });
+    return new RopeKernel(...(await RopeKernel.resources(gpu, label, 'rope')));
+  }
+
+  /** Pipeline of `entryPoint` in shaders/rope.wgsl, a uniform block and a turn table. */
+  protected static async resources(
+    gpu: Gpu,
+    label: string,
+    entryPoint: 'rope' | 'ropeBackward',
+  ): Promise<[Gpu, GPUComputePipeline, UniformBlock, GPUBuffer]> {
+    const pipeline = await gpu.pipelines.get({ shader: SHADER, entryPoint, constants: { WORKGROUP_SIZE } });
     const turns = gpu.device.createBuffer({
       label: `${label}:turns`,
       size: (MAX_HEAD_DIM / 2) * 8,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
     });
-    return new RopeKernel(gpu, pipeline, new UniformBlock(gpu, 32, `${label}:params`), turns);
+    return [gpu, pipeline, new UniformBlock(gpu, 32, `${label}:params`), turns];
   }
 
   /** Rotates x in place; see the header for the layout. */
@@ -72,28 +79,31 @@ export class RopeKernel {
     shape: RopeShape,
     frequencies: RopeFrequencies,
   ): void {
+    const kernel = this.names.kernel;
     const { tokens, heads, headDim } = shape;
-    checkInteger(KERNEL, 'tokens', tokens, 1, MAX_GROUPS_PER_DIMENSION);
-    checkInteger(KERNEL, 'heads', heads, 1, 4096);
-    checkInteger(KERNEL, 'headDim', headDim, 2, MAX_HEAD_DIM);
-    if (headDim % 2 !== 0) throw new KernelInputError(`${KERNEL}: headDim must be even, got ${headDim}`);
+    checkInteger(kernel, 'tokens', tokens, 1, MAX_GROUPS_PER_DIMENSION);
+    checkInteger(kernel, 'heads', heads, 1, 4096);
+    checkInteger(kernel, 'headDim', headDim, 2, MAX_HEAD_DIM);
+    if (headDim % 2 !== 0) throw new KernelInputError(`${kernel}: headDim must be even, got ${headDim}`);
     const rowLength = heads * headDim;
     const rowStride = shape.rowStride ?? rowLength;
     const offset = shape.offset ?? 0;
-    checkInteger(KERNEL, 'offset', offset, 0, 2 ** 30);
+    checkInteger(kernel, 'offset', offset, 0, 2 ** 30);
     checkInteger(
-      KERNEL,
+      kernel,
       `rowStride (rows hold offset ${offset} + heads * headDim = ${offset + rowLength})`,
       rowStride,
       offset + rowLength,
       2 ** 30,
     );
-    checkStorage(this.gpu, KERNEL, 'x', x, ((tokens - 1) * rowStride + offset + rowLength) * 4);
-    checkStorage(this.gpu, KERNEL, 'positions', positions, tokens * 4);
+    checkStorage(this.gpu, kernel, this.names.buffer, x, ((tokens - 1) * rowStride + offset + rowLength) * 4);
+    checkStorage(this.gpu, kernel, 'positions', positions, tokens * 4);
     if (positions === x)
-      throw new KernelInputError(`${KERNEL}: x and positions are the same buffer "${x.label}"`);
+      throw new KernelInputError(
+        `${kernel}: ${this.names.buffer} and positions are the same buffer "${x.label}"`,
+      );
     const groups = Math.ceil((heads * headDim) / 2 / WORKGROUP_SIZE);
-    checkInteger(KERNEL, 'workgroups for heads * headDim / 2', groups, 1, MAX_GROUPS_PER_DIMENSION);
+    checkInteger(kernel, 'workgroups for heads * headDim / 2', groups, 1, MAX_GROUPS_PER_DIMENSION);
     const table = this.tableFor(headDim, frequencies);
     const params = new Uint32Array([tokens, heads, headDim / 2, rowStride, offset, 0, 0, 0]);
     this.uniforms.write(params.buffer, pass);
@@ -117,7 +127,7 @@ export class RopeKernel {
     const inverse = frequencies.inverseFrequencies;
     if (inverse.length !== headDim / 2) {
       throw new KernelInputError(
-        `${KERNEL}: inverseFrequencies has ${inverse.length} entries, headDim / 2 = ${headDim / 2} expected`,
+        `${this.names.kernel}: inverseFrequencies has ${inverse.length} entries, headDim / 2 = ${headDim / 2} expected`,
       );
     }
     return { words: ropeTurnTable(inverse), key: '' };
