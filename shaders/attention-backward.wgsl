@@ -1,6 +1,7 @@
-// Causal attention backward with grouped-query heads for one whole sequence
+// Causal attention backward with grouped-query heads for a batch of B whole sequences of T tokens
 // (src/kernels/attention-backward/; spec src/kernels/attention-backward/reference.ts).
-// Q, dO, dQ [T, H, D]; K, V, dK, dV [T, Hkv, D]; head h reads kv head h / (H / Hkv).
+// Q, dO, dQ [B, T, H, D]; K, V, dK, dV [B, T, Hkv, D]; head h reads kv head h / (H / Hkv);
+// workgroup_id.z is the sequence, and sequences never see each other.
 //
 //   P  = softmax(Q K^T * scale + causal mask)        recomputed here, never stored ([T, T] per head)
 //   dV = P^T dO        dP = dO V^T
@@ -8,9 +9,9 @@
 //   dQ = dS K * scale  dK = dS^T Q * scale          (dK, dV summed over the heads of a kv group)
 //
 // Two passes, as FlashAttention-2's backward (Dao, 2023) without its tiling of Q:
-//   attentionBackwardQuery, one workgroup per (query i, head h): lse_i, delta_i (saved to rowStats,
+//   attentionBackwardQuery, one workgroup per (query i, head h, sequence): lse_i, delta_i (saved to rowStats,
 //     [T, H, 2]) and dQ_i, summing over keys in chunks of WORKGROUP_SIZE through workgroup memory;
-//   attentionBackwardKeyValue, one workgroup per (key j, kv head): dK_j and dV_j, recomputing
+//   attentionBackwardKeyValue, one workgroup per (key j, kv head, sequence): dK_j and dV_j, recomputing
 //     P_ij = exp(s_ij - lse_i) and dS_ij from rowStats, heads of the group in order, queries ascending.
 // Every sum has a fixed order (no atomics): the same inputs give the same bits.
 
@@ -95,7 +96,8 @@ fn attentionBackwardQuery(@builtin(local_invocation_id) lid: vec3<u32>, @builtin
   let h = wid.y;
   let dim = p.headDim;
   let kvHead = h / p.groupSize;
-  let rowBase = (i * p.heads + h) * dim;
+  let sequenceRow = wid.z * p.tokens;   // the sequence's first token row in the batch
+  let rowBase = ((sequenceRow + i) * p.heads + h) * dim;
   for (var d = t; d < dim; d += WORKGROUP_SIZE) {
     rowA[d] = queryIn[rowBase + d];
     rowB[d] = outputGrad[rowBase + d];
@@ -103,7 +105,7 @@ fn attentionBackwardQuery(@builtin(local_invocation_id) lid: vec3<u32>, @builtin
   }
   workgroupBarrier();
   let kvStride = p.kvHeads * dim;
-  let kvBase = kvHead * dim;
+  let kvBase = sequenceRow * kvStride + kvHead * dim;
 
   var largest = LOWEST;
   for (var j = t; j <= i; j += WORKGROUP_SIZE) { largest = max(largest, dotKey(j * kvStride + kvBase, dim) * p.scale); }
@@ -137,8 +139,8 @@ fn attentionBackwardQuery(@builtin(local_invocation_id) lid: vec3<u32>, @builtin
   }
   for (var d = t; d < dim; d += WORKGROUP_SIZE) { queryGrad[rowBase + d] = accumulatorA[d] * p.scale; }
   if (t == 0u) {
-    rowStatsOut[(i * p.heads + h) * 2u] = lse;
-    rowStatsOut[(i * p.heads + h) * 2u + 1u] = delta;
+    rowStatsOut[((sequenceRow + i) * p.heads + h) * 2u] = lse;
+    rowStatsOut[((sequenceRow + i) * p.heads + h) * 2u + 1u] = delta;
   }
 }
 
@@ -149,7 +151,8 @@ fn attentionBackwardKeyValue(@builtin(local_invocation_id) lid: vec3<u32>, @buil
   let j = wid.x;
   let kvHead = wid.y;
   let dim = p.headDim;
-  let kvRow = (j * p.kvHeads + kvHead) * dim;
+  let sequenceRow = wid.z * p.tokens;
+  let kvRow = ((sequenceRow + j) * p.kvHeads + kvHead) * dim;
   for (var d = t; d < dim; d += WORKGROUP_SIZE) {
     rowA[d] = keyIn[kvRow + d];
     rowB[d] = valueIn[kvRow + d];
@@ -165,14 +168,14 @@ fn attentionBackwardKeyValue(@builtin(local_invocation_id) lid: vec3<u32>, @buil
       var probability = 0.0;
       var ds = 0.0;
       if (i < p.tokens) {
-        let base = i * rowStride + h * dim;
+        let base = (sequenceRow + i) * rowStride + h * dim;
         var score = 0.0;
         var dp = 0.0;
         for (var d = 0u; d < dim; d++) {
           score += queryIn[base + d] * rowA[d];
           dp += outputGrad[base + d] * rowB[d];
         }
-        let stats = (i * p.heads + h) * 2u;
+        let stats = ((sequenceRow + i) * p.heads + h) * 2u;
         probability = exp(score * p.scale - rowStatsIn[stats]);
         ds = probability * (dp - rowStatsIn[stats + 1u]);
       }
@@ -184,7 +187,7 @@ fn attentionBackwardKeyValue(@builtin(local_invocation_id) lid: vec3<u32>, @buil
         var dv = accumulatorB[d];
         var dk = accumulatorA[d];
         for (var u = 0u; u < count; u++) {
-          let index = (chunk + u) * rowStride + h * dim + d;
+          let index = (sequenceRow + chunk + u) * rowStride + h * dim + d;
           dv += tileA[u] * outputGrad[index];
           dk += tileB[u] * queryIn[index];
         }

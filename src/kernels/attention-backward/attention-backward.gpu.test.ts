@@ -8,6 +8,7 @@ import { readUint32 } from '../../gpu/readback';
 import { testGpu } from '../../testing/gpu';
 import { CheckResources } from '../logits/checks-support';
 import { AttentionBackwardKernel } from './attention-backward';
+import type { AttentionBackwardShape } from './reference';
 import { compareAttentionBackward } from './testing';
 
 const kernel = testGpu().then((gpu) => AttentionBackwardKernel.create(gpu, 'attention-backward-test'));
@@ -16,15 +17,21 @@ let worst = 0;
 afterEach(() => resources?.destroy());
 afterAll(() => console.warn(`attention backward parity: worst |gpu - ref| / bound ${worst.toFixed(4)}`));
 
-const CASES = [1, 5, 33].flatMap((tokens) =>
-  [8, 64].flatMap((headDim) => [
-    { tokens, numHeads: 4, numKvHeads: 2, headDim },
-    { tokens, numHeads: 4, numKvHeads: 4, headDim },
-  ]),
-);
+const CASES: AttentionBackwardShape[] = [1, 5, 33]
+  .flatMap((tokens): AttentionBackwardShape[] =>
+    [8, 64].flatMap((headDim) => [
+      { tokens, numHeads: 4, numKvHeads: 2, headDim },
+      { tokens, numHeads: 4, numKvHeads: 4, headDim },
+    ]),
+  )
+  .concat([
+    // A batch must equal independent sequences (a leak across sequences would show at once).
+    { tokens: 7, numHeads: 4, numKvHeads: 2, headDim: 8, batch: 3 },
+    { tokens: 33, numHeads: 2, numKvHeads: 1, headDim: 16, batch: 2 },
+  ]);
 
 describe('attention backward matches the f64 reference', () => {
-  test.each(CASES)('T $tokens H $numHeads Hkv $numKvHeads D $headDim', async (shape) => {
+  test.each(CASES)('B $batch T $tokens H $numHeads Hkv $numKvHeads D $headDim', async (shape) => {
     const gpu = await testGpu();
     resources = new CheckResources(gpu, 'attention-backward-test');
     const result = await compareAttentionBackward(

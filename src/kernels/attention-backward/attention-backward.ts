@@ -1,5 +1,5 @@
-// Causal attention backward with grouped-query heads for ONE whole sequence (training: no KV
-// cache, queries = keys = T). Probabilities are recomputed, not stored: a [T, T] matrix per head
+// Causal attention backward with grouped-query heads for a batch of B whole sequences of T tokens
+// each (training: no KV cache, queries = keys = T; sequences are independent). Probabilities are recomputed, not stored: a [T, T] matrix per head
 // would cost H T^2 floats, while recomputation needs only lse and delta per (token, head) (the
 // FlashAttention-2 backward, Dao 2023, "FlashAttention-2: Faster Attention with Better Parallelism
 // and Work Partitioning"). delta_i = rowsum(dO * O)_i is computed as sum_j P_ij dP_ij, so the
@@ -8,7 +8,7 @@
 //   P = softmax(Q K^T / sqrt(D) + causal mask)
 //   dV = P^T dO;  dP = dO V^T;  dS = P * (dP - rowsum(dO * O));  dQ = dS K / sqrt(D);  dK = dS^T Q / sqrt(D)
 //
-// Layouts: Q, dO, dQ [T, H, D]; K, V, dK, dV [T, Hkv, D]; head h reads kv head floor(h / (H / Hkv))
+// Layouts: Q, dO, dQ [B, T, H, D]; K, V, dK, dV [B, T, Hkv, D] (B = shape.batch, default 1); head h reads kv head floor(h / (H / Hkv))
 // (as the forward kernels); dK, dV sum the heads of a group in head order (deterministic).
 // The outputs are overwritten, not accumulated (they are activation gradients).
 // Spec: ./reference.ts. Shader: shaders/attention-backward.wgsl.
@@ -44,7 +44,7 @@ export interface AttentionBackwardBuffers {
 }
 
 export class AttentionBackwardKernel {
-  /** lse and delta per (token, head), [T, H, 2]; grown when a longer sequence comes, never per step. */
+  /** lse and delta per (token, head), [B, T, H, 2]; grown when a longer sequence comes, never per step. */
   private rowStats: GPUBuffer | null = null;
 
   private constructor(
@@ -84,10 +84,12 @@ export class AttentionBackwardKernel {
     return this.rowStats;
   }
 
-  /** dQ, dK, dV of causal attention over one sequence, from Q, K, V and dO. */
+  /** dQ, dK, dV of causal attention over each of `batch` sequences, from Q, K, V and dO. */
   encode(pass: GPUComputePassEncoder, b: AttentionBackwardBuffers, shape: AttentionBackwardShape): void {
     const { tokens, numHeads, numKvHeads, headDim } = shape;
+    const batch = shape.batch ?? 1;
     checkInteger(NAME, 'tokens (T)', tokens, 1, MAX_GROUPS_PER_DIMENSION);
+    checkInteger(NAME, 'batch (B)', batch, 1, MAX_GROUPS_PER_DIMENSION);
     checkInteger(NAME, 'numHeads (H)', numHeads, 1, MAX_BACKWARD_HEADS);
     checkInteger(NAME, 'numKvHeads (Hkv)', numKvHeads, 1, numHeads);
     if (numHeads % numKvHeads !== 0) {
@@ -96,8 +98,8 @@ export class AttentionBackwardKernel {
       );
     }
     checkInteger(NAME, 'headDim (D)', headDim, 1, MAX_BACKWARD_HEAD_DIM);
-    const queryBytes = tokens * numHeads * headDim * 4;
-    const kvBytes = tokens * numKvHeads * headDim * 4;
+    const queryBytes = batch * tokens * numHeads * headDim * 4;
+    const kvBytes = batch * tokens * numKvHeads * headDim * 4;
     const named: [string, GPUBuffer, number][] = [
       ['query', b.query, queryBytes],
       ['key', b.key, kvBytes],
@@ -114,7 +116,7 @@ export class AttentionBackwardKernel {
         .map(([w, buffer]): [string, GPUBuffer] => [w, buffer]);
       checkDistinct(NAME, [named[written][0], named[written][1]], others);
     }
-    const stats = this.statsBuffer(tokens * numHeads * 8);
+    const stats = this.statsBuffer(batch * tokens * numHeads * 8);
     const block = new ArrayBuffer(32);
     new Uint32Array(block).set([tokens, numHeads, numKvHeads, headDim, numHeads / numKvHeads]);
     new Float32Array(block)[5] = 1 / Math.sqrt(headDim);
@@ -128,6 +130,7 @@ export class AttentionBackwardKernel {
       [...inputs, b.queryGradient, stats, this.queryUniforms.buffer],
       tokens,
       numHeads,
+      batch,
     );
     dispatch(
       this.gpu,
@@ -136,6 +139,7 @@ export class AttentionBackwardKernel {
       [...inputs, stats, b.keyGradient, b.valueGradient, this.keyValueUniforms.buffer],
       tokens,
       numKvHeads,
+      batch,
     );
   }
 

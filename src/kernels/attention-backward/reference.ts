@@ -16,6 +16,8 @@ export interface AttentionBackwardShape {
   numKvHeads: number;
   /** D, the head dimension. */
   headDim: number;
+  /** B, sequences of T tokens each laid out back to back (the kernel only; default 1). */
+  batch?: number;
 }
 
 export interface AttentionBackwardInputs {

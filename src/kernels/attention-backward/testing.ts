@@ -32,7 +32,9 @@ export async function compareAttentionBackward(
   shape: AttentionBackwardShape,
   seed: number,
 ): Promise<AttentionBackwardComparison> {
-  const { tokens: T, numHeads: H, numKvHeads: Hkv, headDim: D } = shape;
+  const { tokens, numHeads: H, numKvHeads: Hkv, headDim: D } = shape;
+  const B = shape.batch ?? 1;
+  const T = B * tokens; // rows of the whole batch
   const random = seededRandom(seed);
   // Scores of a few units: peaked and flat rows both occur.
   const inputs = {
@@ -54,7 +56,28 @@ export async function compareAttentionBackward(
     kernel.encode(pass, buffers, shape),
   );
   const start = performance.now();
-  const want = attentionBackwardReference(inputs, shape);
+  // The reference runs each sequence alone: a batch must equal B independent sequences.
+  const want = {
+    query: new Float64Array(T * H * D),
+    key: new Float64Array(T * Hkv * D),
+    value: new Float64Array(T * Hkv * D),
+  };
+  for (let b = 0; b < B; b++) {
+    const q = [b * tokens * H * D, (b + 1) * tokens * H * D] as const;
+    const kv = [b * tokens * Hkv * D, (b + 1) * tokens * Hkv * D] as const;
+    const one = attentionBackwardReference(
+      {
+        query: inputs.query.subarray(...q),
+        key: inputs.key.subarray(...kv),
+        value: inputs.value.subarray(...kv),
+        outputGradient: inputs.outputGradient.subarray(...q),
+      },
+      { tokens, numHeads: H, numKvHeads: Hkv, headDim: D },
+    );
+    want.query.set(one.query, q[0]);
+    want.key.set(one.key, kv[0]);
+    want.value.set(one.value, kv[0]);
+  }
   const referenceMs = performance.now() - start;
   const failures: string[] = [];
   let worst = 0;
@@ -73,7 +96,9 @@ export async function compareAttentionBackward(
       const ratio = difference === 0 ? 0 : difference / (1e-5 * scale + 1e-5 * Math.abs(expected[i]));
       worst = Math.max(worst, Number.isNaN(ratio) ? Infinity : ratio);
       if (!(ratio <= 1)) {
-        failures.push(`T ${T} D ${D} d${name}[${i}]: GPU ${got[i]} vs ${expected[i]}`);
+        failures.push(
+          `${B > 1 ? `B ${B} ` : ''}T ${tokens} D ${D} d${name}[${i}]: GPU ${got[i]} vs ${expected[i]}`,
+        );
         break;
       }
     }
