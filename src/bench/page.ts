@@ -1,5 +1,6 @@
 // The bench page (scripts/bench/index.html): acquires the GPU, collects every family's
-// `benchCases` from src/kernels/*/bench.ts and src/model/*/bench.ts (plus the harness's own case with --selftest), filters
+// `benchCases` from src/kernels/*/bench.ts, src/model/*/bench.ts and src/training/*/bench.ts (plus
+// the harness's own case with --selftest), filters
 // them and runs each with the runner. Driven by scripts/bench.mjs through `window.logitlabBench`
 // and the exposed `window.benchEvent`; opened by hand (`npm run dev`, then
 // /scripts/bench/index.html?selftest&filter=selftest&iterations=15) it runs from the URL and
@@ -43,7 +44,11 @@ declare global {
 }
 
 // Loaded one by one (not eagerly) so a family whose bench.ts fails to load fails alone.
-const families = import.meta.glob<{ benchCases?: unknown }>(['../kernels/*/bench.ts', '../model/*/bench.ts']);
+const families = import.meta.glob<{ benchCases?: unknown }>([
+  '../kernels/*/bench.ts',
+  '../model/*/bench.ts',
+  '../training/*/bench.ts',
+]);
 
 interface LoadFailure {
   family: string;

@@ -2,6 +2,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createChecksSlice } from './checksSlice';
 import { createGpuSlice, gpuOnEvent } from './gpuSlice';
 import { createModelSlice, modelOnEvent } from './modelSlice';
+import { createTrainSlice, trainOnEvent } from './trainSlice';
 import type { AppState, StoreDeps } from './types';
 import type { WorkerClient } from '../worker/client';
 
@@ -23,7 +24,11 @@ export function createAppStore(deps: {
       if (!client || client.isCrashed) {
         client = deps.startClient();
         client.subscribe((event) =>
-          store.setState((s) => ({ gpu: gpuOnEvent(s.gpu, event), model: modelOnEvent(s.model, event) })),
+          store.setState((s) => ({
+            gpu: gpuOnEvent(s.gpu, event),
+            model: modelOnEvent(s.model, event),
+            train: trainOnEvent(s.train, event),
+          })),
         );
       }
       return client;
@@ -33,6 +38,7 @@ export function createAppStore(deps: {
     ...createGpuSlice(storeDeps)(...a),
     ...createChecksSlice(storeDeps)(...a),
     ...createModelSlice(storeDeps)(...a),
+    ...createTrainSlice(storeDeps)(...a),
   }));
   return store;
 }

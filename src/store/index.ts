@@ -17,3 +17,4 @@ export type { AppState } from './types';
 export type { GpuState, GpuStatus } from './gpuSlice';
 export type { ChecksState, CheckResultState, CheckStatus } from './checksSlice';
 export type { GenerationState, InspectionState, ModelState, ModelStatus } from './modelSlice';
+export type { TrainState } from './trainSlice';

@@ -2,9 +2,10 @@ import type { WorkerClient } from '../worker/client';
 import type { ChecksSlice } from './checksSlice';
 import type { GpuSlice } from './gpuSlice';
 import type { ModelSlice } from './modelSlice';
+import type { TrainSlice } from './trainSlice';
 
 /** The whole app state: every slice, combined once in ./index.ts. */
-export type AppState = GpuSlice & ChecksSlice & ModelSlice;
+export type AppState = GpuSlice & ChecksSlice & ModelSlice & TrainSlice;
 
 /** What the store needs from the outside world; tests pass fakes. */
 export interface StoreDeps {

@@ -1,5 +1,6 @@
 // The app shell: adapter header, device-loss banner, and the page for the current GPU state:
-// tabs for the Kernel check and the Model panel (the tab lives in the URL hash: #model).
+// tabs for the Kernel check, the Model panel and the Train workbench (the tab lives in the URL
+// hash: #model, #train).
 import { useEffect, useState } from 'react';
 import { useAppStore } from '../store';
 import { AdapterHeader } from './AdapterHeader';
@@ -7,19 +8,22 @@ import { DeviceLostBanner } from './DeviceLostBanner';
 import { Diagnostics } from './Diagnostics';
 import { KernelCheckPanel } from './KernelCheckPanel';
 import { ModelPanel } from './model/ModelPanel';
+import { TrainPanel } from './train/TrainPanel';
 import { GpuUnavailable, WebGpuMissing } from './WebGpuMissing';
 
 const debug = typeof location !== 'undefined' && new URLSearchParams(location.search).has('debug');
 
-type Tab = 'checks' | 'model';
+type Tab = 'checks' | 'model' | 'train';
 
-const tabFromHash = (): Tab =>
-  typeof location !== 'undefined' && location.hash === '#model' ? 'model' : 'checks';
+const HASH_TABS: Record<string, Tab> = { '#model': 'model', '#train': 'train' };
+
+const tabFromHash = (): Tab => (typeof location !== 'undefined' && HASH_TABS[location.hash]) || 'checks';
 
 function Tabs({ tab, onChange }: { tab: Tab; onChange: (tab: Tab) => void }) {
   const tabs: [Tab, string][] = [
     ['checks', 'Kernel check'],
     ['model', 'Model'],
+    ['train', 'Train'],
   ];
   return (
     <div className="tabs" role="tablist" aria-label="Views">
@@ -50,7 +54,7 @@ export function App() {
     return () => window.removeEventListener('hashchange', follow);
   }, []);
   const choose = (next: Tab) => {
-    history.replaceState(null, '', next === 'model' ? '#model' : location.pathname + location.search);
+    history.replaceState(null, '', next === 'checks' ? location.pathname + location.search : `#${next}`);
     setTab(next);
   };
   return (
@@ -61,7 +65,7 @@ export function App() {
         {status === 'error' && errorKind === 'no-webgpu' ? <WebGpuMissing /> : null}
         {status === 'error' && errorKind !== 'no-webgpu' ? <GpuUnavailable /> : null}
         {hasAdapter ? <Tabs tab={tab} onChange={choose} /> : null}
-        {/* Both stay mounted so a running check or generation keeps its view state. */}
+        {/* All stay mounted so a running check, generation or training run keeps its view state. */}
         {hasAdapter ? (
           <div hidden={tab !== 'checks'}>
             <KernelCheckPanel />
@@ -70,6 +74,11 @@ export function App() {
         {hasAdapter ? (
           <div hidden={tab !== 'model'}>
             <ModelPanel />
+          </div>
+        ) : null}
+        {hasAdapter ? (
+          <div hidden={tab !== 'train'}>
+            <TrainPanel />
           </div>
         ) : null}
         {status === 'connecting' && !hasAdapter ? <p className="muted">Starting the GPU worker…</p> : null}

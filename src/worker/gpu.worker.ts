@@ -1,17 +1,28 @@
 // The dedicated worker that owns the GPU device. The page starts it with `startGpuWorker()`
 // (./start.ts) and talks to it only through the messages in ./protocol.ts.
 import { kernelChecks } from '../kernels/registry';
+import { Trainer } from '../training/trainer';
 import { GpuHost } from './host';
-import { ModelHost } from './modelHost';
+import { GPU_MEMORY_BUDGET_BYTES, ModelHost, sourceOf } from './modelHost';
 import type { WorkerEvent, WorkerRequest } from './protocol';
+import { TrainHost } from './trainHost';
 
 // The DOM lib types `self` as a Window; in this file it is the worker's global scope.
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
+const models = new ModelHost();
 const host = new GpuHost({
   checks: kernelChecks,
   post: (event: WorkerEvent) => scope.postMessage(event),
-  models: new ModelHost(),
+  models,
+  training: new TrainHost({
+    createTrainer: (gpu, config, tensors, options) => Trainer.create(gpu, config, tensors, options),
+    loadedModel() {
+      const loaded = models.loadedSource();
+      return loaded ? { source: sourceOf(loaded.spec), name: loaded.name } : null;
+    },
+    memoryBudgetBytes: GPU_MEMORY_BUDGET_BYTES,
+  }),
 });
 
 scope.addEventListener('message', (event: MessageEvent<WorkerRequest>) => {

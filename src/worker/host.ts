@@ -6,6 +6,7 @@ import { Gpu, type GpuLoss } from '../gpu/runtime';
 import type { KernelCheck } from '../kernels/check';
 import { ModelLoadError } from '../model/loading/errors';
 import type { ModelHost } from './modelHost';
+import type { TrainHost } from './trainHost';
 import {
   IMMEDIATE_REQUESTS,
   type CheckOutcome,
@@ -21,6 +22,8 @@ export interface GpuHostOptions {
   createGpu?: () => Promise<Gpu>;
   /** Handles the model requests (load, generate, inspect); the worker passes one, unit tests need not. */
   models?: ModelHost;
+  /** Handles the training requests (start, pause, resume, stop, save); likewise optional. */
+  training?: TrainHost;
 }
 
 /** Protocol-level failures (the GPU's own failures are `GpuError`s). */
@@ -32,12 +35,23 @@ class HostError extends Error {
   }
 }
 
+/** Error classes (by name: their modules need WebGPU) whose messages are written for the user. */
+const USER_FACING_ERRORS: ReadonlySet<string> = new Set([
+  'ModelRequestError',
+  'ModelConfigError',
+  'TrainRequestError',
+  'TrainingSettingsError',
+  'TrainingError',
+  'CorpusError',
+  'CheckpointError',
+]);
+
 /** The `kind` and `message` of an error event for anything thrown. */
 export function describeError(cause: unknown): { kind: WorkerErrorKind; message: string } {
   if (cause instanceof GpuError) return { kind: cause.kind, message: cause.message };
   if (cause instanceof HostError) return { kind: cause.kind, message: cause.message };
-  // Model loading and model requests write their messages for the user: shown as they are.
-  if (cause instanceof ModelLoadError || (cause instanceof Error && cause.name === 'ModelRequestError'))
+  // Model loading, model and training requests write their messages for the user: shown as they are.
+  if (cause instanceof ModelLoadError || (cause instanceof Error && USER_FACING_ERRORS.has(cause.name)))
     return { kind: 'failed', message: cause.message };
   if (cause instanceof Error) return { kind: 'failed', message: `${cause.name}: ${cause.message}` };
   return { kind: 'failed', message: String(cause) };
@@ -61,6 +75,7 @@ export class GpuHost {
   private readonly post: (event: WorkerEvent) => void;
   private readonly createGpu: () => Promise<Gpu>;
   private readonly models: ModelHost | null;
+  private readonly training: TrainHost | null;
   private gpu: Gpu | null = null;
   /** Tail of the request queue: requests run strictly one after another. */
   private queue: Promise<void> = Promise.resolve();
@@ -73,6 +88,7 @@ export class GpuHost {
     this.post = options.post;
     this.createGpu = options.createGpu ?? (() => Gpu.create());
     this.models = options.models ?? null;
+    this.training = options.training ?? null;
   }
 
   /** Accepts one request; returns when it has been answered (tests await this). */
@@ -142,6 +158,22 @@ export class GpuHost {
         const { type: _type, id: _id, ...params } = request;
         return this.modelHost().inspect(this.liveGpu(), requestId, params, this.post);
       }
+      case 'startTraining': {
+        const { type: _type, id: _id, ...params } = request;
+        return this.trainHost().start(this.liveGpu(), requestId, params, this.post);
+      }
+      case 'pauseTraining':
+        this.post({ type: 'trainingPaused', requestId, wasRunning: this.training?.pause() ?? false });
+        return;
+      case 'resumeTraining':
+        this.post({ type: 'trainingResumed', requestId, wasPaused: this.training?.resume() ?? false });
+        return;
+      case 'stopTraining':
+        this.post({ type: 'trainingStopping', requestId, wasRunning: this.training?.stop() ?? false });
+        return;
+      case 'saveCheckpoint':
+        this.liveGpu();
+        return this.trainHost().save(requestId, this.post);
       default: {
         const unknown: never = request;
         throw new HostError(
@@ -150,6 +182,12 @@ export class GpuHost {
         );
       }
     }
+  }
+
+  private trainHost(): TrainHost {
+    if (!this.training)
+      throw new HostError('unknown-request', 'This GPU worker was built without training support.');
+    return this.training;
   }
 
   private modelHost(): ModelHost {
@@ -171,6 +209,7 @@ export class GpuHost {
   private async replaceGpu(): Promise<void> {
     const old = this.gpu;
     this.models?.reset(); // its buffers belong to the old device
+    this.training?.reset();
     this.generation++;
     this.gpu = null;
     const gpu = old ? await old.reacquire() : await this.createGpu();

@@ -55,9 +55,11 @@ interface LoadedModel {
   tokenizer: TextTokenizer;
   pipeline: LogitPipeline;
   card: ModelCard;
+  /** Where it came from: the Train workbench reads the folder again to train it. */
+  spec: ModelSourceSpec;
 }
 
-function sourceOf(spec: ModelSourceSpec): ModelSource {
+export function sourceOf(spec: ModelSourceSpec): ModelSource {
   switch (spec.kind) {
     case 'hub':
       return hubSource(spec.repo, { revision: spec.revision.trim() || undefined });
@@ -120,6 +122,11 @@ export class ModelHost {
     if (!this.generation) return false;
     this.generation.abort();
     return true;
+  }
+
+  /** The loaded model's source and name (the Train workbench re-reads its files), or null. */
+  loadedSource(): { spec: ModelSourceSpec; name: string } | null {
+    return this.loaded ? { spec: this.loaded.spec, name: this.loaded.card.name } : null;
   }
 
   private require(): LoadedModel {
@@ -189,7 +196,7 @@ export class ModelHost {
         eosTokenIds: tokenizer.eosTokenIds,
         warnings: folder.warnings,
       };
-      this.loaded = { model, tokenizer, pipeline, card };
+      this.loaded = { model, tokenizer, pipeline, card, spec };
       post({ type: 'modelLoaded', requestId, card });
     } catch (cause) {
       model?.dispose();

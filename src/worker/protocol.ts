@@ -6,8 +6,9 @@
 // Events the worker sends on its own (`deviceLost`) carry `requestId: null`.
 //
 // Adding a request (generate, train, evaluate) means: add a member to `WorkerRequestBody`, its
-// reply and progress events to `WorkerEvent`, and its reply type to `REPLY_TYPE` (the compiler
-// insists). Nothing else in the client changes.
+// reply and progress events to `WorkerEvent` (and `EVENT_TYPES`), and its reply type to
+// `REPLY_TYPE` (the compiler insists). Nothing else in the client changes. A request that steers
+// running work (stop, pause, save) goes in `IMMEDIATE_REQUESTS` so it does not wait behind it.
 import type { AdapterSummary } from '../gpu/device';
 import type { GpuErrorKind } from '../gpu/errors';
 import type { TimingSource } from '../gpu/timing';
@@ -22,6 +23,13 @@ import type {
   ModelSourceSpec,
   TokenPiece,
 } from './modelTypes';
+import type {
+  SavedCheckpoint,
+  StartTrainingParams,
+  TrainingInfo,
+  TrainingOutcome,
+  TrainingPoint,
+} from './trainTypes';
 
 /** A kernel parity check as the UI sees it (no code, just what to list). */
 export interface CheckInfo {
@@ -68,7 +76,25 @@ export type WorkerRequestBody =
   /** Ends the running generation after its current token. Handled at once. Replied to with `generationStopped`. */
   | { type: 'stopGeneration' }
   /** One forward with capture over `text`: attention map and logit lens. Replied to with `inspected`. */
-  | ({ type: 'inspect' } & InspectParams);
+  | ({ type: 'inspect' } & InspectParams)
+  /**
+   * Train a new or the loaded model; refused before anything is built when a setting is invalid.
+   * Streams `trainingStarted`, then `trainingProgress` (every step, batched a few times a second).
+   * Holds the queue until the run ends; replied to with `trainingEnded` (completed, stopped, or
+   * stopped-nan with the message naming the step and the tensor).
+   */
+  | ({ type: 'startTraining' } & StartTrainingParams)
+  /** Pauses after the current step. Handled at once. Replied to with `trainingPaused`. */
+  | { type: 'pauseTraining' }
+  /** Handled at once. Replied to with `trainingResumed`. */
+  | { type: 'resumeTraining' }
+  /** Ends the run after the current step. Handled at once. Replied to with `trainingStopping`. */
+  | { type: 'stopTraining' }
+  /**
+   * The current (or, after a stop or NaN, the last good) parameters as a checkpoint zip; waits for
+   * the running step. Handled at once. Replied to with `checkpointSaved`.
+   */
+  | { type: 'saveCheckpoint' };
 
 export type WorkerRequestType = WorkerRequestBody['type'];
 export type WorkerRequest = WorkerRequestBody & { id: number };
@@ -87,6 +113,13 @@ export type WorkerEvent =
   | ({ type: 'generated'; requestId: number } & GenerationSummary)
   | { type: 'generationStopped'; requestId: number; wasRunning: boolean }
   | ({ type: 'inspected'; requestId: number } & InspectResult)
+  | { type: 'trainingStarted'; requestId: number; info: TrainingInfo }
+  | { type: 'trainingProgress'; requestId: number; points: TrainingPoint[] }
+  | ({ type: 'trainingEnded'; requestId: number } & TrainingOutcome)
+  | { type: 'trainingPaused'; requestId: number; wasRunning: boolean }
+  | { type: 'trainingResumed'; requestId: number; wasPaused: boolean }
+  | { type: 'trainingStopping'; requestId: number; wasRunning: boolean }
+  | ({ type: 'checkpointSaved'; requestId: number } & SavedCheckpoint)
   | { type: 'error'; requestId: number | null; kind: WorkerErrorKind; message: string }
   | { type: 'deviceLost'; requestId: null; reason: string; message: string };
 
@@ -103,12 +136,21 @@ export const REPLY_TYPE = {
   generate: 'generated',
   stopGeneration: 'generationStopped',
   inspect: 'inspected',
+  startTraining: 'trainingEnded',
+  pauseTraining: 'trainingPaused',
+  resumeTraining: 'trainingResumed',
+  stopTraining: 'trainingStopping',
+  saveCheckpoint: 'checkpointSaved',
 } as const satisfies Record<WorkerRequestType, WorkerEventType>;
 
 /** Requests handled as soon as they arrive instead of waiting for the request in progress. */
 export const IMMEDIATE_REQUESTS: ReadonlySet<WorkerRequestType> = new Set([
   'simulateDeviceLoss',
   'stopGeneration',
+  'pauseTraining',
+  'resumeTraining',
+  'stopTraining',
+  'saveCheckpoint',
 ]);
 
 /** The reply event for a request body, e.g. `ReplyTo<{ type: 'init' }>` is the `ready` event. */
@@ -139,6 +181,13 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<WorkerEventType>([
   'generated',
   'generationStopped',
   'inspected',
+  'trainingStarted',
+  'trainingProgress',
+  'trainingEnded',
+  'trainingPaused',
+  'trainingResumed',
+  'trainingStopping',
+  'checkpointSaved',
   'error',
   'deviceLost',
 ]);
