@@ -32,7 +32,9 @@ import { zeroGradients } from '../kernels/optimizer/zero';
 import type { ModelConfig } from '../model/config';
 import { Activations } from '../model/engine/activations';
 import type { TensorSource } from '../model/engine/weights';
-import { encodeTrainingBackward, encodeTrainingForward, type StepInputs, type StepShape } from './graph';
+import type { StepInputs, StepShape } from './graph';
+import { encodeTrainingBackward } from './graph-backward';
+import { encodeTrainingForward } from './graph-forward';
 import { TrainKernels } from './kernels';
 import { TrainParameters } from './parameters';
 import {
