@@ -1,8 +1,9 @@
 // Parity of the linear backward kernel (dX, dW in both layouts, dBias; overwrite and accumulate)
-// with the f64 reference on shapes that are not multiples of the 16 x 16 tile: M in {1, 7, 65},
-// K and N in {1, 33, 257}, and M = 1030 for a long weight-gradient reduction. Criterion: the
-// sequential-sum rounding bound of ./testing.ts. Also: determinism (two runs bit-equal) and
-// refused arguments with the value named.
+// with the f64 reference on shapes that are not multiples of the tiles (128 x 128 outputs, r in
+// steps of 16): M in {1, 7, 65}, K and N in {1, 33, 257}, M = 1030 for a long weight-gradient
+// reduction, and M 150 with K, N in {131, 259} so every product spans partial tiles both ways.
+// Criterion: the sequential-sum rounding bound of ./testing.ts. Also: determinism (two runs
+// bit-equal) and refused arguments with the value named.
 import { afterAll, describe, expect, test } from 'vitest';
 import { testGpu } from '../../testing/gpu';
 import { storage } from '../../testing/run';
@@ -32,6 +33,8 @@ const CASES = [1, 7, 65].flatMap((m) =>
 );
 CASES.push({ m: 1030, k: 33, n: 17, layout: 'kn', accumulate: true });
 CASES.push({ m: 1030, k: 17, n: 33, layout: 'nk', accumulate: false });
+CASES.push({ m: 150, k: 131, n: 259, layout: 'kn', accumulate: false });
+CASES.push({ m: 150, k: 259, n: 131, layout: 'nk', accumulate: true });
 
 describe('linear backward matches the f64 reference', () => {
   test.each(CASES)(
@@ -72,7 +75,7 @@ describe('bad arguments are refused with the value named', () => {
     const weight = { buffer: w, layout: 'kn' as const };
     const input = { input: { buffer: dX } };
     expect(() => k.encode(pass, dY, x, weight, input, { m: 0, k: 2, n: 2 })).toThrow(
-      /linear backward: M \(rows of X and dY\) must be an integer in 1\.\.1048560, got 0/,
+      /linear backward: M \(rows of X and dY\) must be an integer in 1\.\.8388480, got 0/,
     );
     expect(() =>
       k.encode(pass, dY, x, { buffer: w, layout: 'kk' as 'kn' }, input, { m: 2, k: 2, n: 2 }),

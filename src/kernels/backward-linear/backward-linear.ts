@@ -8,8 +8,9 @@
 // in the same layout: "kn" [K, N] (GPT-2 Conv1D) or "nk" [N, K] (nn.Linear), W(k, n) as in matmul.
 // `accumulate` adds into the existing gradient (gradient accumulation over micro-batches; the
 // input gradient of a tensor used twice, as the residual stream). Each gradient is optional.
-// Every element is one thread's sum in increasing index order (shaders/backward-linear.wgsl), so
-// the result is deterministic and its error is that of a sequential f32 sum (./testing.ts).
+// dX and dW are register-tiled products (128 x 128 C tiles, 8 x 8 per thread): every element is
+// one thread's sum in increasing index order (shaders/backward-linear.wgsl), so the result is
+// deterministic and its error is that of a sequential f32 sum (./testing.ts). Bench: ./bench.ts.
 // Spec: ./reference.ts. An instance owns one uniform block per gradient: encode it once per pass.
 import { dispatch } from '../../gpu/dispatch';
 import { KernelInputError } from '../../gpu/errors';
@@ -20,9 +21,10 @@ import { checkDistinct, checkInteger, checkStorage, MAX_GROUPS_PER_DIMENSION } f
 
 const SHADER = 'backward-linear.wgsl';
 const KERNEL = 'linear backward';
-const TILE = 16;
+/** C rows and columns per product workgroup (shaders/backward-linear.wgsl TILE_ROWS, TILE_COLS). */
+const TILE = 128;
 const COLUMN_WORKGROUP = 64;
-/** Largest M, K or N: a 16-row tile grid of at most 65535 workgroups per dimension. */
+/** Largest M, K or N: a grid of 128 x 128 tiles, at most 65535 workgroups per dimension. */
 export const MAX_LINEAR_DIM = TILE * MAX_GROUPS_PER_DIMENSION;
 
 /** M rows of X and dY, K inputs, N outputs. */
