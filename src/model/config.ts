@@ -1,6 +1,8 @@
 // The normalised model configuration every part of the engine uses, parsed from a Hugging Face
 // `config.json`. Architectures: GPT-2 (gpt2, distilgpt2) and the Llama family (llama, qwen2,
-// mistral-style configs: RMSNorm, RoPE, SwiGLU, grouped-query attention).
+// mistral-style configs: RMSNorm, RoPE, SwiGLU, grouped-query attention). Either decoder may carry
+// a `vision_config` (LogitLab's tiny vision-language models: image patches -> a two-layer MLP ->
+// the embedding rows of image placeholder tokens; see src/model/vision.ts).
 
 export type Architecture = 'gpt2' | 'llama';
 
@@ -28,6 +30,26 @@ export interface ModelConfig {
   outputBias: boolean;
   bosTokenId: number | null;
   eosTokenIds: number[];
+  /** The image encoder of a vision-language model; null for text-only models. */
+  vision: VisionConfig | null;
+}
+
+/**
+ * From config.json's `"vision_config": { "image_size", "patch_size", "num_channels" }` and the
+ * top-level `"image_token_id"`. Images are square, HWC, f32 (values expected in [0, 1]).
+ */
+export interface VisionConfig {
+  /** Square RGB images of imageSize x imageSize pixels. */
+  imageSize: number;
+  /** Side of a square patch; divides imageSize. */
+  patchSize: number;
+  channels: number;
+  /** (imageSize / patchSize)^2 */
+  numPatches: number;
+  /** patchSize * patchSize * channels */
+  patchDim: number;
+  /** The placeholder token: the k-th placeholder of a sequence's new tokens gets patch k's embedding. */
+  imageTokenId: number;
 }
 
 export class ModelConfigError extends Error {
@@ -72,6 +94,51 @@ function tokenIds(value: unknown): number[] {
   return [];
 }
 
+/** `vision_config` + `image_token_id`, or null when config.json has no vision_config. */
+function parseVisionConfig(c: Json, vocabSize: number, file: string): VisionConfig | null {
+  const raw = c.vision_config;
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ModelConfigError(`${file}: "vision_config" must be an object, got ${JSON.stringify(raw)}`);
+  }
+  const where = `${file} (vision_config)`;
+  const v = raw as Json;
+  const imageSize = positiveInt(v, ['image_size'], where);
+  const patchSize = positiveInt(v, ['patch_size'], where);
+  const channels = positiveInt(v, ['num_channels'], where, 3);
+  if (imageSize % patchSize !== 0) {
+    throw new ModelConfigError(
+      `${where}: "patch_size" ${patchSize} does not divide "image_size" ${imageSize}; images are cut into whole patches`,
+    );
+  }
+  const imageTokenId = c.image_token_id;
+  if (imageTokenId === undefined || imageTokenId === null) {
+    throw new ModelConfigError(
+      `${file}: missing "image_token_id" (the placeholder token whose embedding rows the image patches replace); ` +
+        'a config with "vision_config" needs one',
+    );
+  }
+  if (typeof imageTokenId !== 'number' || !Number.isInteger(imageTokenId) || imageTokenId < 0) {
+    throw new ModelConfigError(
+      `${file}: "image_token_id" must be a non-negative integer, got ${JSON.stringify(imageTokenId)}`,
+    );
+  }
+  if (imageTokenId >= vocabSize) {
+    throw new ModelConfigError(
+      `${file}: "image_token_id" ${imageTokenId} is outside the vocabulary (vocab_size ${vocabSize})`,
+    );
+  }
+  const side = imageSize / patchSize;
+  return {
+    imageSize,
+    patchSize,
+    channels,
+    numPatches: side * side,
+    patchDim: patchSize * patchSize * channels,
+    imageTokenId,
+  };
+}
+
 const LLAMA_FAMILY = new Set(['llama', 'qwen2', 'mistral']);
 const GPT2_ACTIVATIONS = new Set(['gelu_new', 'gelu_pytorch_tanh']);
 
@@ -105,10 +172,11 @@ export function parseModelConfig(json: unknown, file = 'config.json'): ModelConf
     if (hiddenSize % numHeads !== 0) {
       throw new ModelConfigError(`${file}: n_embd ${hiddenSize} is not divisible by n_head ${numHeads}`);
     }
+    const vocabSize = positiveInt(c, ['vocab_size'], file);
     return {
       architecture: 'gpt2',
       modelType,
-      vocabSize: positiveInt(c, ['vocab_size'], file),
+      vocabSize,
       hiddenSize,
       numLayers: positiveInt(c, ['n_layer', 'num_hidden_layers'], file),
       numHeads,
@@ -123,6 +191,7 @@ export function parseModelConfig(json: unknown, file = 'config.json'): ModelConf
       outputBias: true,
       bosTokenId,
       eosTokenIds,
+      vision: parseVisionConfig(c, vocabSize, file),
     };
   }
   if (LLAMA_FAMILY.has(modelType)) {
@@ -163,10 +232,11 @@ export function parseModelConfig(json: unknown, file = 'config.json'): ModelConf
         `${file}: rope_scaling ${JSON.stringify(c.rope_scaling)} is not supported yet`,
       );
     }
+    const vocabSize = positiveInt(c, ['vocab_size'], file);
     return {
       architecture: 'llama',
       modelType,
-      vocabSize: positiveInt(c, ['vocab_size'], file),
+      vocabSize,
       hiddenSize,
       numLayers: positiveInt(c, ['num_hidden_layers'], file),
       numHeads,
@@ -185,6 +255,7 @@ export function parseModelConfig(json: unknown, file = 'config.json'): ModelConf
       outputBias: false,
       bosTokenId,
       eosTokenIds,
+      vision: parseVisionConfig(c, vocabSize, file),
     };
   }
   throw new ModelConfigError(

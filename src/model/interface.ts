@@ -40,6 +40,13 @@ export interface ForwardSequence {
   sequence: SequenceId;
   /** New tokens, appended after the sequence's cached ones. At least one. */
   tokens: readonly number[];
+  /**
+   * Vision-language models (capabilities.images): an image of [imageSize * imageSize * channels]
+   * f32 values, HWC, expected in [0, 1]. The new tokens must then hold exactly numPatches
+   * image placeholders (config.vision.imageTokenId); the k-th one's embedding row becomes patch
+   * k's image embedding. Without an image, placeholders embed as ordinary tokens.
+   */
+  image?: Float32Array;
 }
 
 export interface ForwardCapture {

@@ -73,8 +73,25 @@ function llamaTensors(c: ModelConfig): TensorSpec[] {
   return specs;
 }
 
+/**
+ * The image encoder of a vision-language model (either decoder), nn.Linear layout [out, in]:
+ * e_k = projector(gelu(patch_embed(p_k))) + position_embedding[k] (src/model/vision.ts).
+ */
+function visionTensors(c: ModelConfig): TensorSpec[] {
+  if (!c.vision) return [];
+  const d = c.hiddenSize;
+  return [
+    { name: 'vision.patch_embed.weight', shape: [d, c.vision.patchDim] },
+    { name: 'vision.patch_embed.bias', shape: [d] },
+    { name: 'vision.projector.weight', shape: [d, d] },
+    { name: 'vision.projector.bias', shape: [d] },
+    { name: 'vision.position_embedding.weight', shape: [c.vision.numPatches, d] },
+  ];
+}
+
 export function expectedTensors(config: ModelConfig): TensorSpec[] {
-  return config.architecture === 'gpt2' ? gpt2Tensors(config) : llamaTensors(config);
+  const decoder = config.architecture === 'gpt2' ? gpt2Tensors(config) : llamaTensors(config);
+  return [...decoder, ...visionTensors(config)];
 }
 
 /** Checkpoint names that carry no weights we use (GPT-2's stored causal masks, old RoPE tables). */

@@ -1,6 +1,8 @@
 // Encodes one batched forward of the WGSL engine into a single command buffer (see model.ts for
 // the data flow). Rows are the new tokens of all sequences, back to back; each sequence's rows
 // attend over its own KV cache. Only the rows whose logits are asked for go through the head.
+// Images (vision-language models) are encoded after the embedding pass and overwrite the hidden
+// rows of their placeholder tokens (./vision.ts) before layer 0.
 import { KernelInputError } from '../../gpu/errors';
 import type { Gpu } from '../../gpu/runtime';
 import type { ModelConfig } from '../config';
@@ -10,21 +12,35 @@ import type { EngineKernels, HeadKernels, NormKernel } from './kernels';
 import type { KvCacheStore } from './kv-cache';
 import type { EngineWeights } from './weights';
 import { LayerNormKernel } from '../../kernels/norm/norm';
+import { imagePlaceholders } from '../vision';
+import { encodeImages, type ImageRows } from './vision';
 
 export interface ForwardLayout {
   sequences: { sequence: SequenceId; firstRow: number; tokens: number; start: number }[];
   /** Rows (indices into the batch) whose logits are returned, in order. */
   outputRows: number[];
+  /** Images of this forward with the batch rows of their placeholders. */
+  images: ImageRows[];
 }
 
-export function validateRequest(config: ModelConfig, caches: KvCacheStore, request: ForwardRequest): void {
+/**
+ * Throws for a request the engine cannot run, before anything is encoded. Returns, per sequence,
+ * the indices (into its new tokens) of its image placeholders, or null when it has no image.
+ */
+export function validateRequest(
+  config: ModelConfig,
+  caches: KvCacheStore,
+  request: ForwardRequest,
+): (number[] | null)[] {
   if (request.sequences.length === 0) throw new KernelInputError('forward needs at least one sequence');
   const seen = new Set<SequenceId>();
-  for (const { sequence, tokens } of request.sequences) {
+  const placeholders: (number[] | null)[] = [];
+  for (const { sequence, tokens, image } of request.sequences) {
     if (seen.has(sequence)) throw new KernelInputError(`sequence ${sequence} appears twice in one forward`);
     seen.add(sequence);
     caches.length(sequence); // throws for unknown sequences
     if (tokens.length === 0) throw new KernelInputError(`sequence ${sequence} has no new tokens`);
+    placeholders.push(imagePlaceholders(config, sequence, tokens, image));
   }
   for (const layer of request.capture?.logitLensLayers ?? []) {
     if (!Number.isInteger(layer) || layer < 1 || layer > config.numLayers) {
@@ -44,6 +60,7 @@ export function validateRequest(config: ModelConfig, caches: KvCacheStore, reque
       );
     }
   }
+  return placeholders;
 }
 
 function encodeNorm(
@@ -132,6 +149,21 @@ export async function encodeForward(
       : undefined,
   );
   pass.end();
+  if (layout.images.length > 0) {
+    const { vision } = config;
+    if (!vision || !weights.vision || !kernels.vision)
+      throw new Error('images reached a model without vision');
+    encodeImages(
+      gpu,
+      encoder,
+      acts,
+      { ...config, vision },
+      weights.vision,
+      kernels.vision,
+      layout.images,
+      hidden,
+    );
+  }
   captureRows(0);
 
   for (let l = 0; l < config.numLayers; l++) {

@@ -9,6 +9,7 @@ import { MatmulKernel } from '../../kernels/matmul/matmul';
 import { LayerNormKernel, RmsNormKernel } from '../../kernels/norm/norm';
 import { RopeKernel } from '../../kernels/rope/rope';
 import type { ModelConfig } from '../config';
+import type { VisionKernels } from './vision';
 
 export type NormKernel = LayerNormKernel | RmsNormKernel;
 
@@ -48,6 +49,8 @@ export class EngineKernels {
     private readonly config: ModelConfig,
     readonly embedding: EmbeddingKernel,
     readonly final: HeadKernels,
+    /** The image encoder's matmuls (vision-language models only). */
+    readonly vision: VisionKernels | null,
   ) {}
 
   /** Builds every kernel instance; if one fails, those already built are destroyed. */
@@ -65,7 +68,11 @@ export class EngineKernels {
       const [embedding] = await all([EmbeddingKernel.create(gpu, 'embedding')]);
       const [finalNorm] = await all([norm(gpu, config, 'final-norm')]);
       const [head] = await all([MatmulKernel.create(gpu, 'lm-head')]);
-      const kernels = new EngineKernels(gpu, config, embedding, { norm: finalNorm, head });
+      const [patchEmbed, projector] = config.vision
+        ? await all(['patch-embed', 'projector'].map((what) => MatmulKernel.create(gpu, `vision:${what}`)))
+        : [];
+      const vision = patchEmbed && projector ? { patchEmbed, projector } : null;
+      const kernels = new EngineKernels(gpu, config, embedding, { norm: finalNorm, head }, vision);
       const llama = config.architecture === 'llama';
       for (let l = 0; l < config.numLayers; l++) {
         const label = (what: string) => `layer${l}:${what}`;
@@ -115,6 +122,7 @@ export class EngineKernels {
 
   destroy(): void {
     const all: { destroy(): void }[] = [this.embedding, this.final.norm, this.final.head];
+    if (this.vision) all.push(this.vision.patchEmbed, this.vision.projector);
     for (const layer of this.layers) {
       all.push(
         layer.norm1,

@@ -24,15 +24,7 @@ import { KvCacheStore } from './kv-cache';
 import { uploadEngineWeights, type EngineWeights, type TensorSource } from './weights';
 
 export class WgslModel implements LanguageModel {
-  readonly capabilities: ModelCapabilities = {
-    hiddenStates: true,
-    logitLens: true,
-    attention: true,
-    fork: true,
-    truncate: true,
-    images: false,
-    trainable: false,
-  };
+  readonly capabilities: ModelCapabilities;
   private busy = false;
   private disposed = false;
 
@@ -44,7 +36,17 @@ export class WgslModel implements LanguageModel {
     private readonly caches: KvCacheStore,
     private readonly activations: Activations,
     private readonly meta: { name: string; fileHashes: Record<string, string>; weightDtype: WeightDtype },
-  ) {}
+  ) {
+    this.capabilities = {
+      hiddenStates: true,
+      logitLens: true,
+      attention: true,
+      fork: true,
+      truncate: true,
+      images: config.vision !== null,
+      trainable: false,
+    };
+  }
 
   /** Uploads weights and compiles kernels; on failure nothing stays in GPU memory. */
   /**
@@ -132,17 +134,19 @@ export class WgslModel implements LanguageModel {
       throw new Error('forward called while the previous forward is still being encoded; await it first');
     this.busy = true;
     try {
-      validateRequest(this.config, this.caches, request);
+      const placeholders = validateRequest(this.config, this.caches, request);
       for (const { tokens } of request.sequences) checkTokenIds(tokens, this.config.vocabSize);
       const lensLayers = request.capture?.logitLensLayers ?? [];
       await this.kernels.ensureAttention(request.sequences.length);
       for (const layer of lensLayers) await this.kernels.lensKernels(layer);
       const rows: LogitRow[] = [];
-      const layout: ForwardLayout = { sequences: [], outputRows: [] };
+      const layout: ForwardLayout = { sequences: [], outputRows: [], images: [] };
       let row = 0;
-      for (const { sequence, tokens } of request.sequences) {
+      for (const [s, { sequence, tokens, image }] of request.sequences.entries()) {
         const start = this.caches.length(sequence);
         layout.sequences.push({ sequence, firstRow: row, tokens: tokens.length, start });
+        const imageRows = placeholders[s];
+        if (image && imageRows) layout.images.push({ image, rows: imageRows.map((t) => row + t) });
         tokens.forEach((_, t) => {
           if (request.logits === 'all' || t === tokens.length - 1) {
             layout.outputRows.push(row + t);

@@ -8,6 +8,8 @@
 // Layer matrices (and an untied head) are stored in `weightDtype`: f16 halves memory and bandwidth
 // and is decoded with core unpack2x16float (no shader-f16 needed); vocabulary tables stay f32. If any upload fails, everything
 // uploaded so far is destroyed before the error propagates: nothing half-loaded stays.
+// Vision-language models add the image encoder (./vision.ts): W1 and W2 like layer matrices, the
+// patch position table f32.
 import { KernelInputError } from '../../gpu/errors';
 import type { Gpu } from '../../gpu/runtime';
 import {
@@ -18,6 +20,7 @@ import {
   type WeightDtype,
 } from '../../kernels/matmul/chunks';
 import type { ModelConfig } from '../config';
+import type { VisionWeights } from './vision';
 
 export interface TensorSource {
   /** f32 values of a tensor by its canonical name; throws if absent. */
@@ -51,6 +54,8 @@ export interface EngineWeights {
   finalNorm: { gamma: GPUBuffer; beta: GPUBuffer | null };
   /** [V, d] 'nk': the embedding table itself when tied. */
   head: MatmulWeight;
+  /** The image encoder of a vision-language model; null for text models. */
+  vision: VisionWeights | null;
   bytes: number;
   destroy(): void;
 }
@@ -219,10 +224,26 @@ export function uploadEngineWeights(
         ? embedding
         : matrix(tensor('lm_head.weight', config.vocabSize, d), 'nk', config.vocabSize, d, 'lm_head');
     }
+    const vision: VisionWeights | null = config.vision && {
+      patchEmbed: matrix(
+        tensor('vision.patch_embed.weight', d, config.vision.patchDim),
+        'nk',
+        d,
+        config.vision.patchDim,
+        'vision.patch_embed',
+      ),
+      patchBias: vector(tensor('vision.patch_embed.bias', d), 'vision.patch_embed.bias'),
+      projector: matrix(tensor('vision.projector.weight', d, d), 'nk', d, d, 'vision.projector'),
+      projectorBias: vector(tensor('vision.projector.bias', d), 'vision.projector.bias'),
+      positions: vector(
+        tensor('vision.position_embedding.weight', config.vision.numPatches, d),
+        'vision.position_embedding',
+      ),
+    };
     const bytes =
       buffers.reduce((sum, b) => sum + b.size, 0) +
       matrices.reduce((sum, m) => sum + m.chunks.reduce((s, c) => s + c.buffer.size, 0), 0);
-    return { embedding, positions, layers, finalNorm, head, bytes, destroy: destroyAll };
+    return { embedding, positions, layers, finalNorm, head, vision, bytes, destroy: destroyAll };
   } catch (cause) {
     destroyAll();
     throw cause;

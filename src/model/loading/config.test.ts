@@ -42,6 +42,7 @@ describe('parseModelConfig: checkpoints that must load', () => {
       architecture: 'gpt2', modelType: 'gpt2', vocabSize: 50257, hiddenSize: 768, numLayers: 12, numHeads: 12,
       numKeyValueHeads: 12, headDim: 64, intermediateSize: 3072, maxPositions: 1024, normEps: 1e-5, ropeTheta: null,
       tieWordEmbeddings: true, qkvBias: true, outputBias: true, bosTokenId: 50256, eosTokenIds: [50256],
+      vision: null,
     }); // prettier-ignore
     expect(parameterCount(c)).toBe(124_439_808); // GPT-2 small's well-known count (tied head)
   });

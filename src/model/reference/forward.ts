@@ -7,9 +7,12 @@
 // Llama ("LLaMA: Open and Efficient Foundation Language Models"; Qwen2 adds q/k/v biases):
 //   h = E[id]; per block: h += o(attn(RoPE(q(RMS1 h)), RoPE(k(RMS1 h)), v(RMS1 h)));
 //   h += down(silu(gate(RMS2 h)) * up(RMS2 h)); logits = RMS_f(h) head^T.
+// Vision-language models (config.vision): the k-th image placeholder's h is the image embedding
+//   e_k of patch k instead (GPT-2: no wpe added); see src/model/vision.ts and ./vision.ts.
 import type { ModelConfig } from '../config';
 import type { ForwardCapture, LogitRow, SequenceId } from '../interface';
 import { applyRope, gelu, layerNorm, linearKN, linearNK, rmsNorm, silu, softmaxInPlace } from './math';
+import { referenceImageRows } from './vision';
 
 export type WeightMap = ReadonlyMap<string, Float32Array>;
 
@@ -32,7 +35,8 @@ export interface ReferenceOutput {
 }
 
 export interface ReferenceRequest {
-  sequences: readonly { sequence: SequenceId; tokens: readonly number[] }[];
+  /** `image`: see ForwardSequence.image (vision-language models only). */
+  sequences: readonly { sequence: SequenceId; tokens: readonly number[]; image?: Float32Array }[];
   logits?: 'last' | 'all';
   capture?: ForwardCapture;
 }
@@ -104,13 +108,23 @@ export class ReferenceModel {
     const capture = request.capture ?? {};
     if (capture.hiddenStates) out.hiddenStates = Array.from({ length: this.config.numLayers + 1 }, () => []);
     if (capture.logitLensLayers) out.logitLens = capture.logitLensLayers.map(() => []);
+    // Every image is checked before any cache changes.
+    const imageRows = request.sequences.map(({ sequence, tokens, image }) =>
+      referenceImageRows(this.config, (name) => this.w(name), sequence, tokens, image),
+    );
     request.sequences.forEach(({ sequence, tokens }, s) => {
       const start = this.sequenceLength(sequence);
       const probs: Float64Array[] = [];
       tokens.forEach((token, t) => {
         const position = start + t;
         const wantAttention = s === 0 && capture.attention ? capture.attention : null;
-        const { hidden, attention } = this.step(sequence, token, position, wantAttention);
+        const { hidden, attention } = this.step(
+          sequence,
+          token,
+          position,
+          wantAttention,
+          imageRows[s]?.get(t),
+        );
         if (attention) probs.push(attention);
         if (request.logits !== 'all' && t !== tokens.length - 1) return;
         out.rows.push({ sequence, position });
@@ -141,12 +155,16 @@ export class ReferenceModel {
     return Float32Array.from(linearNK(normed, headWeight, c.vocabSize));
   }
 
-  /** Runs one token through every layer; returns the residual stream after each layer. */
+  /**
+   * Runs one token through every layer (its embedding replaced by `imageRow` when given); returns
+   * the residual stream after each layer.
+   */
   private step(
     sequence: SequenceId,
     token: number,
     position: number,
     attention: { layer: number; head: number } | null,
+    imageRow?: Float64Array,
   ) {
     const c = this.config;
     if (!Number.isInteger(token) || token < 0 || token >= c.vocabSize)
@@ -156,7 +174,9 @@ export class ReferenceModel {
     const d = c.hiddenSize;
     const cache = this.cache(sequence);
     let x: Float64Array;
-    if (c.architecture === 'gpt2') {
+    if (imageRow) {
+      x = imageRow.slice();
+    } else if (c.architecture === 'gpt2') {
       const wte = this.w('wte.weight');
       const wpe = this.w('wpe.weight');
       x = Float64Array.from({ length: d }, (_, i) => wte[token * d + i] + wpe[position * d + i]);
