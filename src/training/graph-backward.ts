@@ -5,6 +5,7 @@ import { LayerNormBackwardKernel, normBackwardWorkspaceBytes } from '../kernels/
 import type { Activations } from '../model/engine/activations';
 import type { ModelConfig } from '../model/config';
 import { kept, sizes, type StepInputs, type StepShape } from './graph';
+import { encodeVisionBackward } from './graph-vision';
 import type { TrainKernels, TrainNormBackward } from './kernels';
 import type { TrainParameters, TrainTensor } from './parameters';
 
@@ -228,6 +229,9 @@ export function encodeTrainingBackward(
     pass.end();
   }
 
+  if (inputs.vision && params.vision && kernels.vision) {
+    encodeVisionBackward(encoder, config, params.vision, kernels.vision, acts, inputs.vision, dH);
+  }
   pass = encoder.beginComputePass({ label: 'train:embedding-backward' });
   kernels.embeddingBackward.encode(
     pass,

@@ -3,6 +3,7 @@ import { LayerNormKernel } from '../kernels/norm/norm';
 import type { Activations } from '../model/engine/activations';
 import type { ModelConfig } from '../model/config';
 import { kept, sizes, type StepInputs, type StepShape } from './graph';
+import { encodeVisionForward } from './graph-vision';
 import type { TrainKernels, TrainNorm } from './kernels';
 import type { TrainParameters, TrainTensor } from './parameters';
 
@@ -53,6 +54,9 @@ export function encodeTrainingForward(
       : undefined,
   );
   pass.end();
+  if (inputs.vision && params.vision && kernels.vision) {
+    encodeVisionForward(encoder, config, params.vision, kernels.vision, acts, inputs.vision, hidden(0));
+  }
 
   for (let l = 0; l < config.numLayers; l++) {
     const w = params.layers[l];

@@ -19,6 +19,7 @@
 //     dNormed = dQ . q + dK . k + dV . v;  dH += norm1'(dNormed)     (dL/dhidden[l])
 //   dEmbedding[id] += dH rows (+ dPositions[pos] for GPT-2; tied heads share the buffer).
 import type { ModelConfig } from '../model/config';
+import type { VisionInputs } from './graph-vision';
 
 export interface StepShape {
   batchSize: number;
@@ -34,6 +35,8 @@ export interface StepInputs {
   logProbs: GPUBuffer;
   embeddingStatus: GPUBuffer;
   crossEntropyStatus: GPUBuffer;
+  /** The micro-batch's images (vision-language models), or null. */
+  vision: VisionInputs | null;
 }
 
 /** The model's widths, as the graph uses them. */

@@ -53,6 +53,17 @@ export interface TrainLayerKernels {
   norm1Backward: TrainNormBackward;
 }
 
+/** The image encoder's kernels (vision-language models). */
+export interface TrainVisionKernels {
+  patchEmbed: MatmulKernel;
+  activation: ActivationKernel;
+  projector: MatmulKernel;
+  projectorBackward: LinearBackwardKernel;
+  activationBackward: ActivationBackwardKernel;
+  patchEmbedBackward: LinearBackwardKernel;
+  positionBackward: EmbeddingBackwardKernel;
+}
+
 type Destroyable = { destroy(): void };
 
 export class TrainKernels {
@@ -70,6 +81,7 @@ export class TrainKernels {
   /** The same reduction over the parameters: run only after a NaN, to name a corrupted parameter. */
   parameterScan!: GradientNormKernel;
   adamW!: AdamWKernel;
+  vision: TrainVisionKernels | null = null;
 
   private constructor(
     private readonly gpu: Gpu,
@@ -129,6 +141,21 @@ export class TrainKernels {
       GradientNormKernel.create(gpu, gradientCounts, 'train:parameter-scan'),
     );
     this.adamW = await this.own(AdamWKernel.create(gpu, gradientCounts.length, 'train:adamw'));
+    if (this.config.vision) {
+      this.vision = {
+        patchEmbed: await matmul('train:vision:patch-embed'),
+        activation: await this.own(ActivationKernel.create(gpu, 'train:vision:gelu')),
+        projector: await matmul('train:vision:projector'),
+        projectorBackward: await linearBackward('train:vision:projector-backward'),
+        activationBackward: await this.own(
+          ActivationBackwardKernel.create(gpu, 'train:vision:gelu-backward'),
+        ),
+        patchEmbedBackward: await linearBackward('train:vision:patch-embed-backward'),
+        positionBackward: await this.own(
+          EmbeddingBackwardKernel.create(gpu, 'train:vision:position-backward'),
+        ),
+      };
+    }
     for (let l = 0; l < this.config.numLayers; l++) {
       const label = (what: string) => `train:layer${l}:${what}`;
       this.layers.push({

@@ -78,6 +78,18 @@ function joinColumns(parts: Float32Array[], rows: number): Float32Array {
   return out;
 }
 
+/** The image encoder of a vision-language model (src/model/vision.ts), nn.Linear layouts. */
+export interface TrainVision {
+  /** [d, patchDim] 'nk' */
+  patchEmbed: TrainMatrix;
+  patchBias: TrainTensor;
+  /** [d, d] 'nk' */
+  projector: TrainMatrix;
+  projectorBias: TrainTensor;
+  /** [numPatches, d] */
+  positions: TrainTensor;
+}
+
 export class TrainParameters {
   readonly tensors: TrainTensor[] = [];
   readonly layers: TrainLayer[] = [];
@@ -87,6 +99,7 @@ export class TrainParameters {
   finalNormBias: TrainTensor | null = null;
   /** The head; its tensor is the embedding's when the embeddings are tied. */
   head!: TrainMatrix;
+  vision: TrainVision | null = null;
 
   private constructor(
     private readonly gpu: Gpu,
@@ -279,6 +292,27 @@ export class TrainParameters {
     this.head = c.tieWordEmbeddings
       ? this.embedding
       : this.matrix('lm_head.weight', 'nk', V, d, get('lm_head.weight'));
+    if (c.vision) {
+      const { patchDim, numPatches } = c.vision;
+      this.vision = {
+        patchEmbed: this.matrix(
+          'vision.patch_embed.weight',
+          'nk',
+          d,
+          patchDim,
+          get('vision.patch_embed.weight'),
+        ),
+        patchBias: this.vector('vision.patch_embed.bias', get('vision.patch_embed.bias')),
+        projector: this.matrix('vision.projector.weight', 'nk', d, d, get('vision.projector.weight')),
+        projectorBias: this.vector('vision.projector.bias', get('vision.projector.bias')),
+        positions: this.tensor(
+          'vision.position_embedding.weight',
+          [numPatches, d],
+          get('vision.position_embedding.weight'),
+          true,
+        ),
+      };
+    }
   }
 
   get count(): number {

@@ -1,7 +1,15 @@
 // Fixtures shared by the trainer's tests and benchmarks: tiny models of every architecture
 // variant the trainer supports, seeded batches, and an objective with arbitrary signed weights
 // (the seam must backpropagate any w_t, not only cross-entropy's -1/N).
-import { tinyGpt2ConfigJson, tinyLlamaConfigJson, tinyModel, type TinyModel } from '../model/reference/tiny';
+import type { ModelConfig } from '../model/config';
+import {
+  tinyGpt2ConfigJson,
+  tinyImage,
+  tinyLlamaConfigJson,
+  tinyModel,
+  tinyVlmConfigJson,
+  type TinyModel,
+} from '../model/reference/tiny';
 import { seededRandom } from '../testing/logits';
 import type { Objective, TokenBatch } from './types';
 
@@ -10,7 +18,10 @@ export interface TrainingFixture {
   model: TinyModel;
 }
 
-/** GPT-2 (tied head, learned positions), Llama (GQA, untied), Qwen2-style (q/k/v biases, tied). */
+/**
+ * GPT-2 (tied head, learned positions), Llama (GQA, untied), Qwen2-style (q/k/v biases, tied), and
+ * a vision-language model (Llama decoder, 4 image patches).
+ */
 export function trainingFixtures(seed = 3): TrainingFixture[] {
   return [
     { label: 'gpt2', model: tinyModel(tinyGpt2ConfigJson(), seed) },
@@ -27,7 +38,28 @@ export function trainingFixtures(seed = 3): TrainingFixture[] {
         seed + 2,
       ),
     },
+    { label: 'vlm (llama decoder)', model: tinyModel(tinyVlmConfigJson(), seed + 3) },
   ];
+}
+
+/**
+ * For a vision-language config: placeholders at positions 1..P of every sequence (the id nowhere
+ * else), an image for sequence 0 and none for the others (placeholders then embed as tokens).
+ * Other configs: the batch unchanged.
+ */
+export function withImages(config: ModelConfig, batch: TokenBatch, seed: number): TokenBatch {
+  const vision = config.vision;
+  if (!vision) return batch;
+  const tokens = batch.tokens.slice();
+  for (let r = 0; r < tokens.length; r++) {
+    const t = r % batch.length;
+    if (t >= 1 && t <= vision.numPatches) tokens[r] = vision.imageTokenId;
+    else if (tokens[r] === vision.imageTokenId) tokens[r] = 0;
+  }
+  const images = Array.from({ length: batch.batchSize }, (_, b) =>
+    b === 0 ? tinyImage(vision, seed) : null,
+  );
+  return { ...batch, tokens, images };
 }
 
 /** B random sequences of T tokens; targets are the next token (random at the end); some masked. */

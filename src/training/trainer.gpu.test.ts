@@ -7,7 +7,7 @@ import { referenceGradients } from '../model/reference/backward';
 import { testGpu } from '../testing/gpu';
 import { seededRandom } from '../testing/logits';
 import { crossEntropyObjective } from './objective';
-import { randomBatch, signedWeightsObjective, trainingFixtures } from './testing';
+import { randomBatch, signedWeightsObjective, trainingFixtures, withImages } from './testing';
 import { Trainer } from './trainer';
 import { TrainingError, type TrainerOptions } from './types';
 
@@ -31,7 +31,7 @@ afterAll(() => console.warn(`trainer gradients:\n  ${report.join('\n  ')}`));
 
 describe.each(trainingFixtures())('$label', ({ label, model }) => {
   const { config, weights } = model;
-  const batch = randomBatch(config.vocabSize, 2, 7, 11);
+  const batch = withImages(config, randomBatch(config.vocabSize, 2, 7, 11), 12);
   const objective = signedWeightsObjective(5);
   const trainer = testGpu().then((gpu) => Trainer.create(gpu, config, sourceOf(weights), frozen));
   afterAll(async () => (await trainer).dispose());
@@ -118,6 +118,7 @@ describe.each(trainingFixtures())('$label', ({ label, model }) => {
     const whole = await t.trainStep([batch], ce);
     const together = await t.readGradients('training');
     const half = (b: number) => ({
+      images: batch.images ? [batch.images[b]] : undefined,
       batchSize: 1,
       length: batch.length,
       tokens: batch.tokens.slice(b * batch.length, (b + 1) * batch.length),

@@ -14,13 +14,12 @@ import { readFloat32, readUint32 } from '../gpu/readback';
 import type { Gpu } from '../gpu/runtime';
 import {
   CROSS_ENTROPY_STATUS_BYTES,
-  checkTargets,
   clearCrossEntropyStatus,
   crossEntropyStatusError,
   parseCrossEntropyStatus,
 } from '../kernels/cross-entropy/cross-entropy';
 import { groupTokensById, TokenGroupingBuffers } from '../kernels/embedding-backward/grouping';
-import { EMBEDDING_STATUS_BYTES, checkTokenIds, clearEmbeddingStatus } from '../kernels/embedding/embedding';
+import { EMBEDDING_STATUS_BYTES, clearEmbeddingStatus } from '../kernels/embedding/embedding';
 import {
   gradientStatsBytes,
   readGradientStats,
@@ -35,6 +34,7 @@ import type { TensorSource } from '../model/engine/weights';
 import type { StepInputs, StepShape } from './graph';
 import { encodeTrainingBackward } from './graph-backward';
 import { encodeTrainingForward } from './graph-forward';
+import { batchImages, validateBatch, VisionBuffers } from './batch';
 import { TrainKernels } from './kernels';
 import { TrainParameters } from './parameters';
 import {
@@ -47,31 +47,6 @@ import {
 
 const INPUT_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
 
-/** Checks a batch's shape and contents; errors name the field and the value. */
-export function validateBatch(batch: TokenBatch, config: ModelConfig, what = 'batch'): void {
-  const { batchSize: B, length: T } = batch;
-  if (!Number.isInteger(B) || B < 1)
-    throw new KernelInputError(`${what}: batchSize must be a positive integer, got ${B}`);
-  if (!Number.isInteger(T) || T < 1 || T > config.maxPositions) {
-    throw new KernelInputError(
-      `${what}: length must be an integer in 1..${config.maxPositions} (the model's context), got ${T}`,
-    );
-  }
-  for (const [field, array] of [
-    ['tokens', batch.tokens],
-    ['targets', batch.targets],
-    ['mask', batch.mask],
-  ] as const) {
-    if (array.length !== B * T) {
-      throw new KernelInputError(
-        `${what}: ${field} has ${array.length} entries, batchSize * length = ${B * T}`,
-      );
-    }
-  }
-  checkTokenIds(batch.tokens, config.vocabSize);
-  checkTargets(batch.targets, config.vocabSize);
-}
-
 export class Trainer {
   private steps = 0;
   private busy = false;
@@ -80,6 +55,7 @@ export class Trainer {
   private inputBuffers: (StepInputs & { rows: number }) | null = null;
   private groupings: { ids: TokenGroupingBuffers; positions: TokenGroupingBuffers | null } | null = null;
   private readonly stats: GPUBuffer;
+  private readonly visionBuffers: VisionBuffers;
 
   private constructor(
     private readonly gpu: Gpu,
@@ -89,6 +65,7 @@ export class Trainer {
     private readonly options: TrainerOptions,
   ) {
     this.acts = new Activations(gpu);
+    this.visionBuffers = new VisionBuffers(gpu, options.name);
     this.stats = gpu.device.createBuffer({
       label: `${options.name}:gradient-stats`,
       size: Math.ceil(gradientStatsBytes(params.tensors.length) / 16) * 16,
@@ -166,6 +143,7 @@ export class Trainer {
       logProbs: make('log-probs', rows * 4),
       embeddingStatus: make('embedding-status', EMBEDDING_STATUS_BYTES),
       crossEntropyStatus: make('cross-entropy-status', CROSS_ENTROPY_STATUS_BYTES),
+      vision: null,
     };
     this.groupings = {
       ids: new TokenGroupingBuffers(this.gpu, rows, `${this.options.name}:id-grouping`),
@@ -178,7 +156,7 @@ export class Trainer {
 
   private destroyInputs(): void {
     if (this.inputBuffers) {
-      const { rows: _rows, ...buffers } = this.inputBuffers;
+      const { rows: _rows, vision: _vision, ...buffers } = this.inputBuffers;
       for (const buffer of Object.values(buffers)) buffer.destroy();
     }
     this.groupings?.ids.destroy();
@@ -200,7 +178,8 @@ export class Trainer {
     queue.writeBuffer(inputs.weights, 0, new Float32Array(weights));
     clearEmbeddingStatus(this.gpu, inputs.embeddingStatus);
     clearCrossEntropyStatus(this.gpu, inputs.crossEntropyStatus);
-    return inputs;
+    const images = batchImages(batch, this.config);
+    return { ...inputs, vision: this.visionBuffers.write(images, this.config) };
   }
 
   private async readLogProbs(inputs: StepInputs, rows: number): Promise<Float32Array> {
@@ -282,9 +261,12 @@ export class Trainer {
         const R = batch.batchSize * batch.length;
         const inputs = this.writeBatch(batch, weights[i]);
         const groupings = this.groupings!;
-        groupings.ids.write(groupTokensById(batch.tokens, this.config.vocabSize));
+        // Image rows replaced their embedding: no gradient goes to the token or position table.
+        const replaced = new Set(inputs.vision?.placeholderRows ?? []);
+        const kept = (r: number) => !replaced.has(r);
+        groupings.ids.write(groupTokensById(batch.tokens, this.config.vocabSize, 'token id', kept));
         const positions = new Uint32Array(R).map((_, r) => r % batch.length);
-        groupings.positions?.write(groupTokensById(positions, this.config.maxPositions, 'position'));
+        groupings.positions?.write(groupTokensById(positions, this.config.maxPositions, 'position', kept));
         const encoder = this.gpu.device.createCommandEncoder({
           label: `${this.options.name}:step${step}:${i}`,
         });
@@ -431,6 +413,7 @@ export class Trainer {
     if (this.disposed) return;
     this.disposed = true;
     this.destroyInputs();
+    this.visionBuffers.destroy();
     this.stats.destroy();
     this.acts.destroy();
     this.kernels.destroy();

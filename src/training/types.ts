@@ -18,6 +18,11 @@ export interface TokenBatch {
   targets: Uint32Array;
   /** 1 where the token's log-prob counts, 0 for padding/prompt tokens [B * T]. */
   mask: Float32Array;
+  /**
+   * Vision-language models: one image per sequence (or null), HWC [imageSize^2 * channels]; the
+   * sequence's tokens then hold exactly numPatches image placeholders (src/model/vision.ts).
+   */
+  images?: readonly (Float32Array | null)[];
 }
 
 /**

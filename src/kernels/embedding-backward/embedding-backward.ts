@@ -77,6 +77,7 @@ export class EmbeddingBackwardKernel {
     ];
     tableGradient.forEach((chunk, i) => checkDistinct(KERNEL, [`dE chunk ${i}`, chunk.buffer], reads));
     const unique = grouping.uniqueCount;
+    if (unique === 0) return; // every position was left out: nothing to add
     const groupsX = Math.min(unique, MAX_GROUPS_PER_DIMENSION);
     const groupsY = Math.ceil(unique / groupsX);
     tableGradient.forEach((chunk, i) => {

@@ -14,13 +14,22 @@ export interface TokenGrouping {
   uniqueIds: Uint32Array;
   offsets: Uint32Array;
   tokens: Uint32Array;
+  /** T, the positions the ids covered (rows of dOut), including any left out. */
+  positions: number;
 }
 
 /**
  * Groups token positions 0..T-1 by ids[t]. Every id must be an integer in 0..rows-1 (`rows` is
  * the vocabulary, or maxPositions for a position table); `what` names the ids in the error.
+ * Positions for which `include` is false are left out (rows whose embedding was replaced, e.g.
+ * a vision-language model's image rows, get no gradient from the table).
  */
-export function groupTokensById(ids: ArrayLike<number>, rows: number, what = 'token id'): TokenGrouping {
+export function groupTokensById(
+  ids: ArrayLike<number>,
+  rows: number,
+  what = 'token id',
+  include: (t: number) => boolean = () => true,
+): TokenGrouping {
   for (let t = 0; t < ids.length; t++) {
     const id = ids[t];
     if (!Number.isInteger(id) || id < 0 || id >= rows) {
@@ -31,7 +40,9 @@ export function groupTokensById(ids: ArrayLike<number>, rows: number, what = 'to
     }
   }
   // Array.prototype.sort is stable, so ties keep token order.
-  const order = Array.from({ length: ids.length }, (_, t) => t).sort((a, b) => ids[a] - ids[b]);
+  const order = Array.from({ length: ids.length }, (_, t) => t)
+    .filter(include)
+    .sort((a, b) => ids[a] - ids[b]);
   const tokens = Uint32Array.from(order);
   const unique: number[] = [];
   const offsets: number[] = [];
@@ -42,7 +53,12 @@ export function groupTokensById(ids: ArrayLike<number>, rows: number, what = 'to
     }
   });
   offsets.push(order.length);
-  return { uniqueIds: Uint32Array.from(unique), offsets: Uint32Array.from(offsets), tokens };
+  return {
+    uniqueIds: Uint32Array.from(unique),
+    offsets: Uint32Array.from(offsets),
+    tokens,
+    positions: ids.length,
+  };
 }
 
 /**
@@ -81,7 +97,7 @@ export class TokenGroupingBuffers {
 
   /** Queue-writes `grouping` (before the submission that reads it). */
   write(grouping: TokenGrouping): void {
-    const count = grouping.tokens.length;
+    const count = Math.max(grouping.tokens.length, grouping.positions);
     if (count > this.maxTokens) {
       throw new KernelInputError(
         `embedding backward: the grouping has ${count} tokens but the buffers hold ${this.maxTokens}; ` +
@@ -93,7 +109,7 @@ export class TokenGroupingBuffers {
     queue.writeBuffer(this.offsets, 0, new Uint32Array(grouping.offsets));
     queue.writeBuffer(this.tokens, 0, new Uint32Array(grouping.tokens));
     this.uniqueCount = grouping.uniqueIds.length;
-    this.tokenCount = count;
+    this.tokenCount = grouping.positions;
   }
 
   destroy(): void {

@@ -13,10 +13,11 @@
 import { describe, expect, test } from 'vitest';
 import { gaussian, seededRandom } from '../../testing/logits';
 import type { TokenBatch } from '../../training/types';
+import type { ModelConfig } from '../config';
 import { expectedTensors } from '../architectures/tensors';
 import { referenceGradients, referenceObjective } from './backward';
 import { ReferenceModel } from './forward';
-import { tinyGpt2ConfigJson, tinyLlamaConfigJson, tinyModel } from './tiny';
+import { tinyGpt2ConfigJson, tinyImage, tinyLlamaConfigJson, tinyModel, tinyVlmConfigJson } from './tiny';
 
 const MODELS = [
   { name: 'gpt2 tied', json: tinyGpt2ConfigJson(), length: 5, seed: 11 },
@@ -24,13 +25,18 @@ const MODELS = [
   { name: 'llama GQA 4/2 untied', json: tinyLlamaConfigJson(), length: 7, seed: 13 },
   { name: 'llama tied', json: tinyLlamaConfigJson({ tie_word_embeddings: true }), length: 6, seed: 14 },
   { name: 'qwen2 qkv bias', json: tinyLlamaConfigJson({ model_type: 'qwen2' }), length: 5, seed: 15 },
+  // Vision-language: sequence 0 carries an image in its placeholders, sequence 1 has placeholders
+  // and no image (they embed as tokens), so both paths of the embedding rows are differentiated.
+  { name: 'vlm llama', json: tinyVlmConfigJson(), length: 7, seed: 16 },
+  { name: 'vlm gpt2', json: tinyVlmConfigJson({ model_type: 'gpt2' }), length: 7, seed: 17 },
 ];
 
 const FLOOR = 1e-4;
 const TOLERANCE = 1e-6;
 const ENTRIES_PER_TENSOR = 12;
 
-function randomCase(vocab: number, length: number, seed: number) {
+function randomCase(config: ModelConfig, length: number, seed: number) {
+  const vocab = config.vocabSize;
   const random = seededRandom(seed);
   const size = 2 * length;
   const id = () => Math.floor(random() * vocab);
@@ -42,12 +48,22 @@ function randomCase(vocab: number, length: number, seed: number) {
     mask: Float32Array.from({ length: size }, () => (random() < 0.8 ? 1 : 0)),
   };
   const tokenWeights = Float32Array.from({ length: size }, () => (random() < 0.35 ? 0 : gaussian(random)));
+  const vision = config.vision;
+  if (vision) {
+    // Placeholders at positions 1..P of both sequences; other tokens never the placeholder id.
+    for (let r = 0; r < size; r++) {
+      const t = r % length;
+      if (t >= 1 && t <= vision.numPatches) batch.tokens[r] = vision.imageTokenId;
+      else if (batch.tokens[r] === vision.imageTokenId) batch.tokens[r] = 0;
+    }
+    batch.images = [tinyImage(vision, seed), null];
+  }
   return { batch, tokenWeights };
 }
 
 describe.each(MODELS)('reference backward ($name)', ({ json, length, seed }) => {
   const { config, weights } = tinyModel(json, seed);
-  const { batch, tokenWeights } = randomCase(config.vocabSize, length, seed + 1);
+  const { batch, tokenWeights } = randomCase(config, length, seed + 1);
   const result = referenceGradients(config, weights, batch, tokenWeights);
 
   test('log-probs and objective equal the forward reference', () => {
@@ -56,7 +72,8 @@ describe.each(MODELS)('reference backward ($name)', ({ json, length, seed }) => 
     for (let b = 0; b < batch.batchSize; b++) {
       const sequence = model.createSequence();
       const tokens = [...batch.tokens.subarray(b * length, (b + 1) * length)];
-      const { logits } = model.forward({ sequences: [{ sequence, tokens }], logits: 'all' });
+      const image = batch.images?.[b] ?? undefined;
+      const { logits } = model.forward({ sequences: [{ sequence, tokens, image }], logits: 'all' });
       logits.forEach((row, t) => {
         const r = b * length + t;
         const max = Math.max(...row);

@@ -19,7 +19,8 @@
 //   attention:  causal, scale 1/sqrt(headDim), grouped-query (dK, dV summed over the query heads
 //               sharing a kv head): src/kernels/attention-backward/reference.ts, per sequence
 //   residuals:  h' = h + f(h): dh = dh' + (the gradient through f)
-//   embeddings: dE[id_r] += dh0_r; GPT-2 also dP[t] += dh0_r (learned positions)
+//   embeddings: dE[id_r] += dh0_r; GPT-2 also dP[t] += dh0_r (learned positions); image rows of
+//               vision-language models go to the image encoder instead (./vision-backward.ts)
 // GPT-2: Radford et al., "Language Models are Unsupervised Multitask Learners" (pre-LN blocks,
 // final LN, tied head). Llama: Touvron et al., "LLaMA: Open and Efficient Foundation Language
 // Models" (RMSNorm, RoPE, SwiGLU; Qwen2 adds q/k/v biases; GQA from Ainslie et al.).
@@ -35,6 +36,7 @@ import { ropeReference } from '../../kernels/rope/reference';
 import { expectedTensors } from '../architectures/tensors';
 import type { ModelConfig } from '../config';
 import { gelu, silu } from './math';
+import { imageRowsBackward, imageRowsForward } from './vision-backward';
 
 /** Weights by canonical name; f32 as loaded, or f64 (finite differences, the reference trainer). */
 export type ReferenceWeights = ReadonlyMap<string, ArrayLike<number>>;
@@ -354,6 +356,9 @@ function forward(
       x[r * d + i] = embedding[batch.tokens[r] * d + i] + (positions ? positions[p.positions[r] * d + i] : 0);
     }
   }
+  // Vision-language models: image rows replace their placeholders' embeddings (./vision-backward.ts).
+  const imageRows = imageRowsForward(config, weights, batch);
+  for (const { row, out } of imageRows) x.set(out, row * d);
   const blocks: Activations[] = [];
   for (let layer = 0; layer < config.numLayers; layer++) {
     blocks.push(arch.blockForward(p, x, layer));
@@ -375,7 +380,7 @@ function forward(
     logProbs[r] = row[batch.targets[r]] - logSums[r];
     if (tokenWeights[r] !== 0) objective += tokenWeights[r] * logProbs[r];
   }
-  return { p, arch, blocks, final: x, normed, logits, logSums, logProbs, objective };
+  return { p, arch, blocks, final: x, normed, logits, logSums, logProbs, objective, imageRows };
 }
 
 /** J = sum_t w_t logp_t and logp_t [B * T] of one batch, without the backward. */
@@ -421,7 +426,10 @@ export function referenceGradients(
   }
   const dEmbedding = gradients.get(arch.embedding)!;
   const dPositions = config.architecture === 'gpt2' ? gradients.get('wpe.weight')! : null;
+  imageRowsBackward(config, weights, f.imageRows, dx, gradients);
+  const replaced = new Set(f.imageRows.map((i) => i.row));
   for (let r = 0; r < rows; r++) {
+    if (replaced.has(r)) continue;
     for (let i = 0; i < d; i++) {
       dEmbedding[batch.tokens[r] * d + i] += dx[r * d + i];
       if (dPositions) dPositions[p.positions[r] * d + i] += dx[r * d + i];
