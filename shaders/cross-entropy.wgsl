@@ -9,7 +9,8 @@
 // from it is NaN, never silently wrong) and its gradient row is zero.
 // Sums: each thread a strided partial in increasing index, then thread 0 adds the WORKGROUP_SIZE
 // partials in thread order (fixed order: deterministic; on software adapters a serial pass after
-// one barrier is cheaper than a log-depth tree of barriers).
+// one barrier is cheaper than a log-depth tree of barriers). WORKGROUP_SIZE (32..256) is chosen
+// per vocabulary by the host (crossEntropyWorkgroupSize), so the order is fixed for a given shape.
 
 struct Params {
   tokens: u32,

@@ -8,10 +8,13 @@
 //   columns pass (one invocation per column d, rows summed in row order 0..rows-1):
 //     dGamma[d] (+)= sum_r dY[r, d] x^[r, d];  dBeta[d] (+)= sum_r dY[r, d]   (LayerNorm only)
 //
-// Rows pass workgroup: WORKGROUP_SIZE of norm.wgsl (its reductions are sized by it).
+// Rows pass workgroup: WORKGROUP_SIZE of norm.wgsl (its reductions are sized by it), chosen by the
+// host with the forward's rule (normWorkgroupSize), so for the same d both run the same sums.
 // Numerics follow shaders/norm.wgsl exactly (same power-of-two scaling x' = x 2^-e, same shifted
-// two-pass mean and variance), so x^ here is the forward's x^ bit for bit. In scaled units
-// 1/sigma = inverse' 2^-e, applied with ldexp at the end (may underflow: the true value is tiny).
+// two-pass mean and variance, same eight-lane sums), so x^ here is the forward's x^ bit for bit.
+// sum(g) and sum(g x^) share one tree (reduceSumPair: each component in reduceSum's order, one set
+// of barriers). In scaled units 1/sigma = inverse' 2^-e, applied with ldexp at the end (may
+// underflow: the true value is tiny).
 // Row statistics, 4 f32 per row: (f32(e), shift x[0] (LayerNorm), meanOffset', inverse').
 
 #include "norm.wgsl"
@@ -43,6 +46,21 @@ override COLUMN_WORKGROUP: u32 = 64u;
 @group(0) @binding(5) var<uniform> layerColumnParams: NormBackwardParams;
 @group(0) @binding(4) var<uniform> rmsColumnParams: NormBackwardParams;
 
+var<workgroup> pairScratch: array<vec2<f32>, WORKGROUP_SIZE>;
+
+// reduceSum of two values at once: one set of barriers, each component summed in the same order.
+fn reduceSumPair(value: vec2<f32>, t: u32) -> vec2<f32> {
+  pairScratch[t] = value;
+  workgroupBarrier();
+  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
+    if (t < stride) { pairScratch[t] += pairScratch[t + stride]; }
+    workgroupBarrier();
+  }
+  let total = pairScratch[0];
+  workgroupBarrier();
+  return total;
+}
+
 // Sweep 1 of the forward without the residual add: this thread's max |x|, and x[0] for thread 0.
 fn backwardSweepInput(base: u32, dim: u32, t: u32) -> f32 {
   var largest = 0.0;
@@ -69,26 +87,30 @@ fn layerNormBackwardRows(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(
   let base = wid.x * dim;
   let e = downExponent(reduceMax(backwardSweepInput(base, dim, t), t));
   let shift = ldexp(firstOfRow, e);
-  var partial = 0.0;
-  for (var i = t; i < dim; i += WORKGROUP_SIZE) { partial += ldexp(backwardInput[base + i], e) - shift; }
-  let meanOffset = reduceSum(partial, t) / f32(dim);
-  var squares = 0.0;
+  var partial = Lanes();
+  for (var i = t; i < dim; i += WORKGROUP_SIZE) {
+    partial[laneOf(i)] += ldexp(backwardInput[base + i], e) - shift;
+  }
+  let meanOffset = reduceLanes(partial, t) / f32(dim);
+  var squares = Lanes();
   for (var i = t; i < dim; i += WORKGROUP_SIZE) {
     let centered = (ldexp(backwardInput[base + i], e) - shift) - meanOffset;
-    squares += centered * centered;
+    squares[laneOf(i)] += centered * centered;
   }
-  let variance = reduceSum(squares, t) / f32(dim);
+  let variance = reduceLanes(squares, t) / f32(dim);
   let inverse = inverseSqrt(max(variance + ldexp(backwardParams.eps, 2 * e), 1.17549435e-38));
-  var gradSum = 0.0;
-  var gradDot = 0.0;
+  var gradSum = Lanes();
+  var gradDot = Lanes();
   for (var i = t; i < dim; i += WORKGROUP_SIZE) {
     let normalized = ((ldexp(backwardInput[base + i], e) - shift) - meanOffset) * inverse;
     let g = backwardGradOut[base + i] * backwardGamma[i];
-    gradSum += g;
-    gradDot += g * normalized;
+    let lane = laneOf(i);
+    gradSum[lane] += g;
+    gradDot[lane] += g * normalized;
   }
-  let meanGrad = reduceSum(gradSum, t) / f32(dim);
-  let meanGradDot = reduceSum(gradDot, t) / f32(dim);
+  let means = reduceSumPair(vec2<f32>(foldLanes(gradSum), foldLanes(gradDot)), t) / f32(dim);
+  let meanGrad = means.x;
+  let meanGradDot = means.y;
   for (var i = t; i < dim; i += WORKGROUP_SIZE) {
     let normalized = ((ldexp(backwardInput[base + i], e) - shift) - meanOffset) * inverse;
     let g = backwardGradOut[base + i] * backwardGamma[i];
@@ -103,19 +125,19 @@ fn rmsNormBackwardRows(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(wo
   let dim = backwardParams.dim;
   let base = wid.x * dim;
   let e = downExponent(reduceMax(backwardSweepInput(base, dim, t), t));
-  var squares = 0.0;
+  var squares = Lanes();
   for (var i = t; i < dim; i += WORKGROUP_SIZE) {
     let x = ldexp(backwardInput[base + i], e);
-    squares += x * x;
+    squares[laneOf(i)] += x * x;
   }
-  let meanSquare = reduceSum(squares, t) / f32(dim);
+  let meanSquare = reduceLanes(squares, t) / f32(dim);
   let inverse = inverseSqrt(max(meanSquare + ldexp(backwardParams.eps, 2 * e), 1.17549435e-38));
-  var gradDot = 0.0;
+  var gradDot = Lanes();
   for (var i = t; i < dim; i += WORKGROUP_SIZE) {
     let normalized = ldexp(backwardInput[base + i], e) * inverse;
-    gradDot += backwardGradOut[base + i] * backwardGamma[i] * normalized;
+    gradDot[laneOf(i)] += backwardGradOut[base + i] * backwardGamma[i] * normalized;
   }
-  let meanGradDot = reduceSum(gradDot, t) / f32(dim);
+  let meanGradDot = reduceLanes(gradDot, t) / f32(dim);
   for (var i = t; i < dim; i += WORKGROUP_SIZE) {
     let normalized = ldexp(backwardInput[base + i], e) * inverse;
     let g = backwardGradOut[base + i] * backwardGamma[i];

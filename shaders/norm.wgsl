@@ -12,8 +12,13 @@
 // taken of x' - x'[0] (shifted data: a constant row has mean exactly x'[0], variance exactly 0,
 // output exactly beta; a row 1e4 + N(0,1) keeps full precision) and its variance two-pass from
 // the mean, never E[x^2] - E[x]^2.
-// Sums are per-thread strided partials, then a tree over the workgroup (fixed order:
-// deterministic, and error ~ (d / WG + log2 WG) u relative to the sum of |terms|).
+// Sums: thread t visits i = t, t + WG, t + 2 WG, ... and adds each term to lane (i / WG) % 8 of
+// its eight partials, folds them as a pairwise tree, then a tree over the workgroup: a fixed order
+// for a given (d, WG), so deterministic, and each term goes through at most
+// ceil(d / 8 WG) + 3 + log2 WG roundings (relative to the sum of |terms|), as in an 8 WG-wide tree.
+// WG is chosen per row length by the host (normWorkgroupSize in src/kernels/norm/norm.ts): small
+// rows get small workgroups, whose barriers cost far less on software adapters, and the lanes keep
+// the rounding depth within ceil(d / 256) + 8, that of one partial per thread and 256 threads.
 // Each thread revisits only its own indices, so reading the written-back residual needs no
 // barrier beyond program order.
 
@@ -28,7 +33,7 @@ struct NormParams {
   _pad3: u32,
 }
 
-override WORKGROUP_SIZE: u32 = 256u;   // a power of two
+override WORKGROUP_SIZE: u32 = 256u;   // a power of two, 32..256
 
 @group(0) @binding(0) var<storage, read_write> normRows: array<f32>;   // [rows, dim]: x, or the residual
 @group(0) @binding(1) var<storage, read> normDelta: array<f32>;        // [rows, dim]; a dummy without addDelta
@@ -52,6 +57,21 @@ fn reduceSum(value: f32, t: u32) -> f32 {
   let total = scratch[0];
   workgroupBarrier();   // scratch is reused by the next reduction
   return total;
+}
+
+// A thread's partial sums, one per lane (see the header).
+alias Lanes = array<f32, 8>;
+
+fn laneOf(i: u32) -> u32 {
+  return (i / WORKGROUP_SIZE) & 7u;
+}
+
+fn foldLanes(l: Lanes) -> f32 {
+  return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+}
+
+fn reduceLanes(lanes: Lanes, t: u32) -> f32 {
+  return reduceSum(foldLanes(lanes), t);
 }
 
 fn reduceMax(value: f32, t: u32) -> f32 {
@@ -97,15 +117,17 @@ fn layerNorm(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id
   // x' - shift is exact for x near x[0], so rows like 1e4 + N(0, 1) keep their full precision
   // (a single f32 mean of such a row is off by up to ulp(1e4) / 2 = 5e-4 standard deviations).
   let shift = ldexp(firstOfRow, e);   // written by thread 0 before reduceMax's barriers
-  var partial = 0.0;
-  for (var i = t; i < dim; i += WORKGROUP_SIZE) { partial += ldexp(normRows[base + i], e) - shift; }
-  let meanOffset = reduceSum(partial, t) / f32(dim);
-  var squares = 0.0;
+  var partial = Lanes();
+  for (var i = t; i < dim; i += WORKGROUP_SIZE) {
+    partial[laneOf(i)] += ldexp(normRows[base + i], e) - shift;
+  }
+  let meanOffset = reduceLanes(partial, t) / f32(dim);
+  var squares = Lanes();
   for (var i = t; i < dim; i += WORKGROUP_SIZE) {
     let centered = (ldexp(normRows[base + i], e) - shift) - meanOffset;
-    squares += centered * centered;
+    squares[laneOf(i)] += centered * centered;
   }
-  let variance = reduceSum(squares, t) / f32(dim);
+  let variance = reduceLanes(squares, t) / f32(dim);
   // max(.., MIN_NORMAL): when eps * 2^2e underflows and the row is constant (variance 0),
   // 0 * inverseSqrt(0) would be NaN; the true output there is beta.
   let inverse = inverseSqrt(max(variance + ldexp(layerParams.eps, 2 * e), 1.17549435e-38));
@@ -121,12 +143,12 @@ fn rmsNorm(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) 
   let dim = rmsParams.dim;
   let base = wid.x * dim;
   let e = downExponent(reduceMax(sweepInput(base, dim, rmsParams.addDelta != 0u, t), t));
-  var squares = 0.0;
+  var squares = Lanes();
   for (var i = t; i < dim; i += WORKGROUP_SIZE) {
     let x = ldexp(normRows[base + i], e);
-    squares += x * x;
+    squares[laneOf(i)] += x * x;
   }
-  let meanSquare = reduceSum(squares, t) / f32(dim);
+  let meanSquare = reduceLanes(squares, t) / f32(dim);
   // An all-zero row has e = 0 and meanSquare 0: the eps term keeps inverseSqrt finite.
   let inverse = inverseSqrt(max(meanSquare + ldexp(rmsParams.eps, 2 * e), 1.17549435e-38));
   for (var i = t; i < dim; i += WORKGROUP_SIZE) {

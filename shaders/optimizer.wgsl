@@ -1,6 +1,7 @@
 // The optimizer step (src/kernels/optimizer/; spec src/kernels/optimizer/reference.ts):
 //
-//   gradientNormPartials (one dispatch per gradient tensor):
+//   gradientNormPartials (one dispatch per gradient tensor, compiled with WORKGROUP_SIZE 64 and
+//   dispatched over few enough workgroups that each thread sums dozens of entries):
 //       partial[first + w] = (sum of g^2 over this workgroup's finite entries, count of non-finite)
 //   gradientNormFinish (one workgroup):
 //       stats = [||g||_2, non-finite count, sum of squares, tensors, non-finite count per tensor...]

@@ -1,6 +1,7 @@
-// Parity of the fused cross-entropy kernel with the f64 reference: vocabularies 1, 7, 257, 50,257
-// and 151,936 (not multiples of the workgroup), every hard logit kind (huge, ties, -Infinity,
-// peaked, flat), -Infinity targets, masked (w = 0) tokens, negative and positive weights.
+// Parity of the fused cross-entropy kernel with the f64 reference: vocabularies 1 to 151,936 (not
+// multiples of the workgroup) on every workgroup size the kernel picks, every hard logit kind
+// (huge, ties, -Infinity, peaked, flat), -Infinity targets, masked (w = 0) tokens, negative and
+// positive weights.
 // Criterion: the derived bounds of ./testing.ts; exact zeros for masked rows and -Inf logits.
 // Also: logits untouched without the gradient, bad targets flagged, row blocks via firstToken,
 // determinism, CPU-side target checks and refused arguments.
@@ -15,8 +16,10 @@ import {
   checkTargets,
   CrossEntropyKernel,
   crossEntropyStatusError,
+  crossEntropyWorkgroupSize,
   parseCrossEntropyStatus,
 } from './cross-entropy';
+import { ROW_WORKGROUP_SIZES } from '../norm/row-workgroup';
 import { crossEntropyReference } from './reference';
 import { compareCrossEntropy, runCrossEntropy } from './testing';
 
@@ -46,15 +49,25 @@ function makeWeights(tokens: number): Float32Array {
   return Float32Array.from({ length: tokens }, (_, t) => [-1 / tokens, 0, 2.5][t % 3]);
 }
 
+// Threads per row (crossEntropyWorkgroupSize): 32 up to V = 1000, then 64, 128, 256, 256.
 const CASES = [
   { tokens: 3, vocab: 1 },
   { tokens: 7, vocab: 7 },
+  { tokens: 12, vocab: 50 },
   { tokens: 12, vocab: 257 },
+  { tokens: 9, vocab: 1000 },
+  { tokens: 6, vocab: 2000 },
+  { tokens: 6, vocab: 3000 },
   { tokens: 6, vocab: 50_257 },
   { tokens: 6, vocab: 151_936 },
 ];
 
 describe('cross-entropy matches the f64 reference', () => {
+  test('the cases cover every workgroup size', () => {
+    const sizes = new Set(CASES.map(({ vocab }) => crossEntropyWorkgroupSize(vocab)));
+    expect([...sizes]).toEqual([...ROW_WORKGROUP_SIZES]);
+  });
+
   test.each(CASES)('T $tokens V $vocab', async ({ tokens, vocab }) => {
     const gpu = await testGpu();
     const logits = makeBatch(tokens + vocab, tokens, vocab, HARD_KINDS);

@@ -3,8 +3,8 @@
 //
 // Bound derivation (u = 2^-24; WGSL accuracy: exp 3 + 2|x| ulp, log 2^-21 absolute on [0.5, 2] and
 // 3 ulp elsewhere). With x_v = l_v - mx (rounded: u|x_v|), each term exp(x_v) has relative error
-// e_v <= (4 + 3|x_v|) u. The sum runs n = ceil(V / 256) + 256 terms in a chain (strided partial,
-// then thread 0 over the partials), so s has relative error d_s <= gamma_n + sum_v p_v e_v, with
+// e_v <= (4 + 3|x_v|) u. The sum runs n = ceil(V / WG) + WG terms in a chain (strided partial,
+// then thread 0 over the WG partials; WG = crossEntropyWorkgroupSize(V)), so s has relative error d_s <= gamma_n + sum_v p_v e_v, with
 // p_v the softmax (weights of the terms in s). log s then has absolute error
 // d_L <= d_s + max(2^-21, 6u|L|), and logp = x_t - L rounds twice more: u(|x_t| + |logp|).
 // The gradient's p_v = exp(x_v - L) has relative error d_L + u(|x_v| + 4 + 3|x_v - L|), and
@@ -13,12 +13,15 @@
 import { submitPass } from '../../gpu/dispatch';
 import { readFloat32, readUint32, uploadStorage } from '../../gpu/readback';
 import type { Gpu } from '../../gpu/runtime';
-import { CROSS_ENTROPY_STATUS_BYTES, type CrossEntropyKernel } from './cross-entropy';
+import {
+  CROSS_ENTROPY_STATUS_BYTES,
+  crossEntropyWorkgroupSize,
+  type CrossEntropyKernel,
+} from './cross-entropy';
 import type { CrossEntropyReference } from './reference';
 
 const U = 2 ** -24;
 const SMALLEST_NORMAL = 2 ** -126;
-const WORKGROUP_SIZE = 256;
 
 export interface CrossEntropyRun {
   logProbs: Float32Array;
@@ -85,7 +88,8 @@ export function compareCrossEntropy(
     worstLogProbError: 0,
     worstGradientError: 0,
   };
-  const n = Math.ceil(vocab / WORKGROUP_SIZE) + WORKGROUP_SIZE;
+  const threads = crossEntropyWorkgroupSize(vocab);
+  const n = Math.ceil(vocab / threads) + threads;
   const gammaN = (n * U) / (1 - n * U);
   const judge = (what: string, got: number, expected: number, bound: number, isGradient: boolean) => {
     const exact = !Number.isFinite(expected) || bound === 0;

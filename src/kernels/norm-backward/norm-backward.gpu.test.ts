@@ -1,22 +1,30 @@
 // Parity of the LayerNorm / RMSNorm backward with the f64 reference: row lengths 1..4096 (not
-// multiples of the workgroup), up to 300 rows, every hard row kind of the forward tests (constant
-// rows, 1e4 offsets, 1e20 and 3e38 magnitudes, 1e-20, zeros, a 1e6 spike). Criterion: the rounding
-// bounds of ./testing.ts (derived there). Also: accumulation, bitwise determinism, bad arguments.
+// multiples of the workgroup) on every workgroup size the rows pass picks, up to 300 rows, every
+// hard row kind of the forward tests (constant rows, 1e4 offsets, 1e20 and 3e38 magnitudes, 1e-20,
+// zeros, a 1e6 spike). Criterion: the rounding bounds of ./testing.ts (derived there). Also:
+// accumulation, bitwise determinism, bad arguments.
 import { afterAll, describe, expect, test } from 'vitest';
 import { testGpu } from '../../testing/gpu';
 import { gaussianArray } from '../matmul/testing';
+import { normWorkgroupSize } from '../norm/norm';
+import { ROW_WORKGROUP_SIZES } from '../norm/row-workgroup';
 import { makeNormParameters, makeRows, ROW_KINDS } from '../norm/testing';
 import { storage } from '../../testing/run';
 import { LayerNormBackwardKernel, RmsNormBackwardKernel } from './norm-backward';
 import { normBackwardReference } from './reference';
 import { checkWithin, normBackwardBounds, runNormBackward, type NormBackwardRun } from './testing';
 
+// The first four run on 32, 64, 128 and 256 threads per row (normWorkgroupSize), the rest on 32.
 const SHAPES = [
   { rows: 8, dim: 768 },
+  { rows: 8, dim: 896 },
+  { rows: 8, dim: 2000 },
   { rows: 8, dim: 4096 },
   { rows: 8, dim: 7 },
   { rows: 3, dim: 1 },
+  { rows: 16, dim: 16 },
   { rows: 300, dim: 64 },
+  { rows: 8, dim: 320 },
 ];
 const worst: Record<string, { ratio: number; where: string }> = {};
 afterAll(() => {
@@ -78,6 +86,10 @@ async function checkBackward(kind: 'layer' | 'rms', rows: number, dim: number, a
   // RMSNorm has no beta: its dBeta buffer is never written.
   if (kind === 'rms') expect(got.gradBeta).toEqual(initial?.gradBeta ?? new Float32Array(dim));
 }
+
+test('the shapes cover every workgroup size', () => {
+  expect(SHAPES.slice(0, 4).map(({ dim }) => normWorkgroupSize(dim))).toEqual([...ROW_WORKGROUP_SIZES]);
+});
 
 describe.each(['layer', 'rms'] as const)('%s norm backward matches the f64 reference', (kind) => {
   test.each(SHAPES)('rows $rows d $dim', ({ rows, dim }) => checkBackward(kind, rows, dim, false));

@@ -1,6 +1,7 @@
 // Backward of LayerNorm and RMSNorm (src/kernels/norm/norm.ts), two deterministic dispatches:
 //
-//   rows pass (one workgroup per row), g = dY * gamma, x^ = the forward's normalized row:
+//   rows pass (one workgroup per row, as wide as the forward's: normWorkgroupSize(d)),
+//   g = dY * gamma, x^ = the forward's normalized row:
 //     LayerNorm: dX = (1/sigma) (g - mean(g) - x^ mean(g x^)),   sigma = sqrt(var + eps)
 //     RMSNorm:   dX = (1/r) (g - x^ mean(g x^)),                  r = sqrt(mean(x^2) + eps)
 //   columns pass (one invocation per column, rows summed in order 0..rows-1, no atomics):
@@ -21,7 +22,8 @@
 import { dispatch } from '../../gpu/dispatch';
 import type { Gpu } from '../../gpu/runtime';
 import { UniformBlock } from '../../gpu/uniforms';
-import { MAX_NORM_DIM, type NormShape } from '../norm/norm';
+import { MAX_NORM_DIM, normWorkgroupSize, type NormShape } from '../norm/norm';
+import { RowPipelines } from '../norm/row-workgroup';
 import {
   checkDistinct,
   checkFinitePositive,
@@ -31,7 +33,6 @@ import {
 } from '../matmul/support';
 
 const SHADER = 'norm-backward.wgsl';
-const WORKGROUP_SIZE = 256;
 const COLUMN_WORKGROUP = 64;
 
 export interface NormBackwardOptions {
@@ -58,17 +59,18 @@ abstract class NormBackwardKernel {
   protected constructor(
     private readonly gpu: Gpu,
     private readonly kind: Kind,
-    private readonly rowsPipeline: GPUComputePipeline,
+    private readonly rowsPipelines: RowPipelines,
     private readonly columnsPipeline: GPUComputePipeline,
     private readonly rowsUniforms: UniformBlock,
     private readonly columnsUniforms: UniformBlock,
   ) {}
 
   protected static async build(gpu: Gpu, kind: Kind, label: string) {
-    const constants = { WORKGROUP_SIZE, COLUMN_WORKGROUP };
-    const [rows, columns] = await Promise.all(
-      ENTRIES[kind].map((entryPoint) => gpu.pipelines.get({ shader: SHADER, entryPoint, constants })),
-    );
+    const [rowsEntry, columnsEntry] = ENTRIES[kind];
+    const [rows, columns] = await Promise.all([
+      RowPipelines.compile(gpu, { shader: SHADER, entryPoint: rowsEntry }),
+      gpu.pipelines.get({ shader: SHADER, entryPoint: columnsEntry, constants: { COLUMN_WORKGROUP } }),
+    ]);
     const uniforms = ['rows', 'columns'].map((pass) => new UniformBlock(gpu, 32, `${label}:${pass}-params`));
     return [gpu, kind, rows, columns, uniforms[0], uniforms[1]] as const;
   }
@@ -112,7 +114,7 @@ abstract class NormBackwardKernel {
     this.rowsUniforms.write(block, pass);
     this.columnsUniforms.write(block, pass);
     const rowBuffers = [gradOutput, input, gamma, gradInput, statistics, this.rowsUniforms.buffer];
-    dispatch(this.gpu, pass, this.rowsPipeline, rowBuffers, rows);
+    dispatch(this.gpu, pass, this.rowsPipelines.get(normWorkgroupSize(dim)), rowBuffers, rows);
     const columnBuffers = [
       gradOutput,
       input,

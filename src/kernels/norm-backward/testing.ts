@@ -3,7 +3,7 @@
 import { submitPass } from '../../gpu/dispatch';
 import { readFloat32, uploadStorage } from '../../gpu/readback';
 import type { Gpu } from '../../gpu/runtime';
-import type { NormShape } from '../norm/norm';
+import { normSumDepth, type NormShape } from '../norm/norm';
 import type { NormGradients } from './reference';
 import {
   LayerNormBackwardKernel,
@@ -14,9 +14,9 @@ import {
 
 const U = 2 ** -24;
 
-/** Terms per GPU row sum: ceil(d / 256) per thread, a 256-wide tree (8 levels), + slack. */
+/** Roundings per GPU row sum (lane chain, lane fold, tree: normSumDepth), + slack. */
 function sumTerms(dim: number): number {
-  return Math.ceil(dim / 256) + 10;
+  return normSumDepth(dim) + 2;
 }
 
 export interface NormBackwardRun {

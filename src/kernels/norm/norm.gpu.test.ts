@@ -1,22 +1,29 @@
 // Parity of LayerNorm and RMSNorm with the f64 reference: row lengths 1..4096 (not multiples of
-// the workgroup), up to 300 rows, every hard row kind (constant rows, 1e4 offsets, 1e20 and 3e38
-// magnitudes, 1e-20, zeros, a 1e6 spike), plain and fused with the residual add. Criterion: the
-// rounding bounds of ./testing.ts (derived there), constant LayerNorm rows exactly beta.
+// the workgroup) on every workgroup size the kernels pick, up to 300 rows, every hard row kind
+// (constant rows, 1e4 offsets, 1e20 and 3e38 magnitudes, 1e-20, zeros, a 1e6 spike), plain and
+// fused with the residual add. Criterion: the rounding bounds of ./testing.ts (derived there),
+// constant LayerNorm rows exactly beta.
 import { afterAll, describe, expect, test } from 'vitest';
 import { testGpu } from '../../testing/gpu';
 import { storage } from '../../testing/run';
-import { LayerNormKernel, RmsNormKernel } from './norm';
+import { LayerNormKernel, normWorkgroupSize, RmsNormKernel } from './norm';
+import { ROW_WORKGROUP_SIZES } from './row-workgroup';
 import { layerNormReference, residualAddReference, rmsNormReference } from './reference';
 import { layerNormBound, makeNormParameters, makeRows, rmsNormBound, ROW_KINDS, runNorm } from './testing';
 
+// The first four run on 32, 64, 128 and 256 threads per row (normWorkgroupSize), the rest on 32.
 const SHAPES = [
   { rows: 8, dim: 768 },
   { rows: 8, dim: 896 },
+  { rows: 8, dim: 2000 },
   { rows: 8, dim: 4096 },
   { rows: 8, dim: 7 },
   { rows: 3, dim: 1 },
+  { rows: 16, dim: 16 },
   { rows: 300, dim: 64 },
+  { rows: 8, dim: 320 },
 ];
+const EVERY_SIZE = SHAPES.slice(0, 4);
 const worst = { layer: 0, rms: 0 };
 afterAll(() => {
   console.warn(
@@ -96,16 +103,20 @@ async function checkRmsNorm(rows: number, dim: number, fused: boolean) {
   compare('rms', result.output, want, dim, (i) => rmsNormBound(want[i], dim));
 }
 
+test('the shapes cover every workgroup size', () => {
+  expect(EVERY_SIZE.map(({ dim }) => normWorkgroupSize(dim))).toEqual([...ROW_WORKGROUP_SIZES]);
+});
+
 describe('LayerNorm matches the f64 reference', () => {
   test.each(SHAPES)('rows $rows d $dim', ({ rows, dim }) => checkLayerNorm(rows, dim, false));
-  test.each(SHAPES.slice(0, 3))('fused residual add, rows $rows d $dim', ({ rows, dim }) =>
+  test.each(EVERY_SIZE)('fused residual add, rows $rows d $dim', ({ rows, dim }) =>
     checkLayerNorm(rows, dim, true),
   );
 });
 
 describe('RMSNorm matches the f64 reference', () => {
   test.each(SHAPES)('rows $rows d $dim', ({ rows, dim }) => checkRmsNorm(rows, dim, false));
-  test.each(SHAPES.slice(0, 3))('fused residual add, rows $rows d $dim', ({ rows, dim }) =>
+  test.each(EVERY_SIZE)('fused residual add, rows $rows d $dim', ({ rows, dim }) =>
     checkRmsNorm(rows, dim, true),
   );
 });

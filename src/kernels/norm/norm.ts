@@ -13,8 +13,8 @@
 //
 // Layouts: rows of d f32 values, row-major [rows, d]; gamma, beta [d]. The output never aliases
 // the input. Exact for constant rows (LayerNorm gives beta) and overflow-free for any finite input
-// (see shaders/norm.wgsl). Spec: ./reference.ts. An instance owns one uniform block: encode it
-// once per submission.
+// (see shaders/norm.wgsl). The workgroup size follows d (normWorkgroupSize, ./row-workgroup.ts).
+// Spec: ./reference.ts. An instance owns one uniform block: encode it once per submission.
 import { dispatch } from '../../gpu/dispatch';
 import type { Gpu } from '../../gpu/runtime';
 import { UniformBlock } from '../../gpu/uniforms';
@@ -26,11 +26,29 @@ import {
   dummyStorage,
   MAX_GROUPS_PER_DIMENSION,
 } from '../matmul/support';
+import { RowPipelines, rowWorkgroupSize, type RowWorkgroupSize } from './row-workgroup';
 
 const SHADER = 'norm.wgsl';
-const WORKGROUP_SIZE = 256;
 /** Longest row: the largest hidden size of the models we target is 4096; 65536 leaves room. */
 export const MAX_NORM_DIM = 65_536;
+/**
+ * Most row entries per thread: 3 per lane of the shader's eight. With eight lanes any count >= 8
+ * keeps normSumDepth within ceil(d / 256) + 8, the depth of the former 256-thread, one-partial
+ * sums, for every d (./row-workgroup.test.ts), so no error bound grows; 24 runs GPT-2's d = 768 on
+ * 32 threads (1.7x faster than 64 on SwiftShader) and still gives d = 4096 all 256.
+ */
+export const NORM_ELEMENTS_PER_THREAD = 24;
+
+/** Threads per row of the norm kernels (forward and backward: the backward recomputes x^ alike). */
+export function normWorkgroupSize(dim: number): RowWorkgroupSize {
+  return rowWorkgroupSize(dim, NORM_ELEMENTS_PER_THREAD);
+}
+
+/** Roundings a term of a row sum goes through on the GPU (shaders/norm.wgsl): lane chain, lanes, tree. */
+export function normSumDepth(dim: number): number {
+  const size = normWorkgroupSize(dim);
+  return Math.ceil(dim / (8 * size)) + 3 + Math.log2(size);
+}
 
 export interface NormShape {
   rows: number;
@@ -45,15 +63,14 @@ abstract class RowNormKernel {
   protected constructor(
     protected readonly gpu: Gpu,
     private readonly kind: Kind,
-    private readonly pipeline: GPUComputePipeline,
+    private readonly pipelines: RowPipelines,
     private readonly uniforms: UniformBlock,
   ) {}
 
-  protected static compile(gpu: Gpu, kind: Kind): Promise<GPUComputePipeline> {
-    return gpu.pipelines.get({
+  protected static compile(gpu: Gpu, kind: Kind): Promise<RowPipelines> {
+    return RowPipelines.compile(gpu, {
       shader: SHADER,
       entryPoint: kind === 'layer' ? 'layerNorm' : 'rmsNorm',
-      constants: { WORKGROUP_SIZE },
     });
   }
 
@@ -91,7 +108,8 @@ abstract class RowNormKernel {
     new Float32Array(block)[4] = eps;
     this.uniforms.write(block, pass);
     const buffers = [rows, delta ?? dummyStorage(this.gpu), ...parameters.map(([, b]) => b), output];
-    dispatch(this.gpu, pass, this.pipeline, [...buffers, this.uniforms.buffer], count);
+    const pipeline = this.pipelines.get(normWorkgroupSize(dim));
+    dispatch(this.gpu, pass, pipeline, [...buffers, this.uniforms.buffer], count);
   }
 
   destroy(): void {
@@ -101,8 +119,8 @@ abstract class RowNormKernel {
 
 export class LayerNormKernel extends RowNormKernel {
   static async create(gpu: Gpu, label = 'layer-norm'): Promise<LayerNormKernel> {
-    const pipeline = await RowNormKernel.compile(gpu, 'layer');
-    return new LayerNormKernel(gpu, 'layer', pipeline, new UniformBlock(gpu, 32, `${label}:params`));
+    const pipelines = await RowNormKernel.compile(gpu, 'layer');
+    return new LayerNormKernel(gpu, 'layer', pipelines, new UniformBlock(gpu, 32, `${label}:params`));
   }
 
   /** output [rows, d] = LayerNorm(input [rows, d]) with gamma, beta [d]. GPT-2: eps 1e-5. */
@@ -143,8 +161,8 @@ export class LayerNormKernel extends RowNormKernel {
 
 export class RmsNormKernel extends RowNormKernel {
   static async create(gpu: Gpu, label = 'rms-norm'): Promise<RmsNormKernel> {
-    const pipeline = await RowNormKernel.compile(gpu, 'rms');
-    return new RmsNormKernel(gpu, 'rms', pipeline, new UniformBlock(gpu, 32, `${label}:params`));
+    const pipelines = await RowNormKernel.compile(gpu, 'rms');
+    return new RmsNormKernel(gpu, 'rms', pipelines, new UniformBlock(gpu, 32, `${label}:params`));
   }
 
   /** output [rows, d] = RMSNorm(input [rows, d]) with gamma [d]. Llama: eps = rms_norm_eps. */

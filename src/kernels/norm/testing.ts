@@ -4,7 +4,7 @@ import { submitPass } from '../../gpu/dispatch';
 import { readFloat32, uploadStorage } from '../../gpu/readback';
 import type { Gpu } from '../../gpu/runtime';
 import { gaussian, seededRandom } from '../../testing/logits';
-import { LayerNormKernel, type NormShape, type RmsNormKernel } from './norm';
+import { LayerNormKernel, normSumDepth, type NormShape, type RmsNormKernel } from './norm';
 
 const U = 2 ** -24;
 
@@ -56,9 +56,9 @@ export function makeNormParameters(seed: number, dim: number) {
   return { gamma, beta };
 }
 
-/** Terms per sum on the GPU: ceil(d / 256) per thread, then a 256-wide tree (8 levels), + slack. */
+/** Roundings per sum on the GPU (lane chain, lane fold, tree: normSumDepth), + slack. */
 function sumTerms(dim: number): number {
-  return Math.ceil(dim / 256) + 8 + 2;
+  return normSumDepth(dim) + 2;
 }
 
 /**

@@ -1,5 +1,5 @@
 // Global gradient norm over a model's gradient tensors, deterministic, two levels:
-//   gradientNormPartials, one dispatch per tensor i ([n_i] f32): up to PARTIALS_PER_TENSOR
+//   gradientNormPartials, one dispatch per tensor i ([n_i] f32): gradientNormGroups(n_i)
 //     workgroup partials (sum of finite g^2, count of NaN/Inf by bits) in a fixed order;
 //   gradientNormFinish, one workgroup: the partials summed in a fixed order into `stats`.
 // stats (STATS_HEADER_WORDS + tensors words, the only thing read back):
@@ -7,6 +7,14 @@
 //   [4 + i] non-finite entries of tensor i (so a stopped run can name the tensor)
 // The tensor sizes are fixed at creation (a model's parameters), so the partial layout and the
 // uniforms are written once; encode() only binds the step's buffers. Shader: shaders/optimizer.wgsl.
+//
+// Cost. A partial workgroup ends in a tree of barriers, which on software adapters costs in
+// proportion to its threads, so each thread sums at least GRADIENT_NORM_ELEMENTS_PER_THREAD
+// entries in 64-thread workgroups: on SwiftShader (2 loaded cores) 30 tensors of 4K-16K entries
+// went from ~670 ms (one entry per thread, 256 threads) to 5-10 ms. One dispatch per tensor stays:
+// gradients are separate buffers, a dispatch binds at most maxStorageBuffersPerShaderStage (8 by
+// default) of them, and the dispatches themselves cost ~0.05 ms each there, so batching them
+// through a switch over bindings would save little.
 import { dispatch } from '../../gpu/dispatch';
 import { KernelInputError } from '../../gpu/errors';
 import { readUint32 } from '../../gpu/readback';
@@ -16,10 +24,25 @@ import { checkDistinct, checkInteger, checkStorage } from '../matmul/support';
 
 const SHADER = 'optimizer.wgsl';
 const NAME = 'gradient norm';
+/** Workgroup size of AdamW and of the finish pass. */
 export const OPTIMIZER_WORKGROUP_SIZE = 256;
-/** Workgroups (and partials) per tensor: enough to fill a GPU, few enough for one finish pass. */
-export const PARTIALS_PER_TENSOR = 256;
+/** Workgroup size of the partial pass. */
+export const PARTIAL_WORKGROUP_SIZE = 64;
+/**
+ * Most workgroups (and partials) per tensor: 65,536 threads for a large tensor, as many as real
+ * GPUs need in flight, few enough partials for one finish workgroup.
+ */
+export const PARTIALS_PER_TENSOR = 1024;
+/** Least entries per thread of the partial pass, until a tensor has PARTIALS_PER_TENSOR groups. */
+export const GRADIENT_NORM_ELEMENTS_PER_THREAD = 32;
 export const STATS_HEADER_WORDS = 4;
+
+/** Workgroups of the partial pass for a tensor of n entries (fixed per n, and with it the sum order). */
+export function gradientNormGroups(n: number): number {
+  const perGroup = PARTIAL_WORKGROUP_SIZE * GRADIENT_NORM_ELEMENTS_PER_THREAD;
+  return Math.min(PARTIALS_PER_TENSOR, Math.ceil(n / perGroup));
+}
+
 /** Largest tensor: the partial pass strides, but counts stay exact u32 and f32-indexable. */
 export const MAX_GRADIENT_ENTRIES = 2 ** 30;
 export const MAX_GRADIENT_TENSORS = 4096;
@@ -61,12 +84,19 @@ export class GradientNormKernel {
     counts.forEach((n, i) =>
       checkInteger(NAME, `entries of gradient tensor ${i}`, n, 1, MAX_GRADIENT_ENTRIES),
     );
-    const constants = { WORKGROUP_SIZE: OPTIMIZER_WORKGROUP_SIZE };
     const [partialPipeline, finishPipeline] = await Promise.all([
-      gpu.pipelines.get({ shader: SHADER, entryPoint: 'gradientNormPartials', constants }),
-      gpu.pipelines.get({ shader: SHADER, entryPoint: 'gradientNormFinish', constants }),
+      gpu.pipelines.get({
+        shader: SHADER,
+        entryPoint: 'gradientNormPartials',
+        constants: { WORKGROUP_SIZE: PARTIAL_WORKGROUP_SIZE },
+      }),
+      gpu.pipelines.get({
+        shader: SHADER,
+        entryPoint: 'gradientNormFinish',
+        constants: { WORKGROUP_SIZE: OPTIMIZER_WORKGROUP_SIZE },
+      }),
     ]);
-    const groups = counts.map((n) => Math.min(PARTIALS_PER_TENSOR, Math.ceil(n / OPTIMIZER_WORKGROUP_SIZE)));
+    const groups = counts.map((n) => gradientNormGroups(n));
     const ranges = new Uint32Array(counts.length + 1);
     groups.forEach((g, i) => (ranges[i + 1] = ranges[i] + g));
     const total = ranges[counts.length];
