@@ -4,10 +4,10 @@
 // Exit code: 0 when every selected case ran, 1 when any case or the harness failed, 2 on bad usage.
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { BenchArgsError, parseBenchArgs, USAGE } from './bench-args.mjs';
 import { CHROMIUM_ARGS, findBrowser } from './browser.mjs';
+import { startServer } from './page-server.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PAGE = '/scripts/bench/index.html';
@@ -15,59 +15,6 @@ const PAGE_LOAD_TIMEOUT_MS = 120_000;
 
 const log = (line) => process.stderr.write(`${line}\n`);
 const seconds = (since) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
-
-/** A port the OS reports free now (Vite reads port 0 as its default 5173, which others may hold). */
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const probe = createNetServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
-
-/** Vite serves the page; no HMR or file watching, so edits elsewhere never reload a running bench. */
-async function startServer() {
-  const { createServer } = await import('vite');
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startServerOn(createServer, await freePort());
-    } catch (error) {
-      // Another process may take the port between the probe and Vite's listen; try a new one.
-      if (attempt >= 5 || !/already in use/.test(error.message)) throw error;
-    }
-  }
-}
-
-async function startServerOn(createServer, port) {
-  const server = await createServer({
-    root: ROOT,
-    configFile: resolve(ROOT, 'vite.config.ts'),
-    clearScreen: false,
-    logLevel: 'warn',
-    server: { host: '127.0.0.1', port, strictPort: true, hmr: false, open: false },
-    optimizeDeps: { entries: [PAGE.slice(1)] },
-    plugins: [
-      {
-        name: 'logitlab-bench-no-watch',
-        // mergeConfig drops null values, so `watch: null` (no file watcher) is set in place here.
-        config(config) {
-          config.server = { ...config.server, watch: null };
-        },
-      },
-    ],
-  });
-  try {
-    await server.listen();
-  } catch (error) {
-    await server.close();
-    throw error;
-  }
-  return { server, origin: `http://127.0.0.1:${port}` };
-}
 
 /** Collects what the page streams, so a crash mid-run still leaves the finished rows. */
 function createCollector() {
@@ -216,7 +163,7 @@ async function main() {
 
   try {
     log(`bench: starting Vite and ${executablePath}`);
-    const served = await startServer();
+    const served = await startServer(ROOT, PAGE);
     server = served.server;
     const { chromium } = await import('@playwright/test');
     browser = await chromium.launch({

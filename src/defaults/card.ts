@@ -1,0 +1,65 @@
+// The model card (README.md) of a Shapes default model: what it is, the data, the training run,
+// and the evaluation numbers measured right after training (./evaluate.ts).
+import { parameterCount } from '../model/architectures/tensors';
+import { parseModelConfig } from '../model/config';
+import { DEFAULT_WORLD } from '../world';
+import { EVAL_SEED, TRAIN_SEED, type Recipe } from './recipes';
+import type { TrainedModel } from './train';
+
+export interface CardFacts {
+  recipe: Recipe;
+  trained: TrainedModel;
+  /** Markdown lines of the evaluation section. */
+  evaluation: string[];
+  adapter: string;
+}
+
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+
+export function modelCard({ recipe, trained, evaluation, adapter }: CardFacts): string {
+  const config = parseModelConfig(recipe.configJson);
+  const last = trained.losses.slice(-Math.min(50, trained.losses.length));
+  const world = DEFAULT_WORLD;
+  return [
+    `# ${recipe.folder}`,
+    '',
+    `${recipe.description[0].toUpperCase()}${recipe.description.slice(1)}: one of LogitLab's Shapes default models,`,
+    "trained in the browser by LogitLab's WGSL trainer (`npm run train:defaults`) from the seeds below;",
+    'the same command reproduces it.',
+    '',
+    '## Model',
+    '',
+    `- ${config.modelType} decoder: ${config.numLayers} layers, d ${config.hiddenSize}, ${config.numHeads} heads / ` +
+      `${config.numKeyValueHeads} KV heads, MLP ${config.intermediateSize}, tied head; ${parameterCount(config).toLocaleString('en')} parameters`,
+    config.vision
+      ? `- image encoder: ${config.vision.imageSize}x${config.vision.imageSize} RGB, ${config.vision.patchSize}x${config.vision.patchSize} ` +
+        `patches (${config.vision.numPatches} \`<image>\` placeholders), patch embedding -> GELU -> projector + patch positions`
+      : '- text only',
+    "- vocabulary: the Shapes world's 62 word-level tokens (`tokenizer.json`)",
+    '',
+    '## Data',
+    '',
+    `- scenes: the Shapes world's training distribution (prior strength ${world.priorStrength}: co-occurring shape ` +
+      'pairs and colour priors, src/world/distribution.ts), scene e = `sampleSceneAt(DEFAULT_WORLD, ' +
+      `${TRAIN_SEED}, e)\``,
+    config.vision
+      ? `- sequences: \`<bos> <image>x${config.vision.numPatches} the picture shows <caption> <eos>\` and ` +
+        `\`<bos> <image>x${config.vision.numPatches} <question> ? <answer> <eos>\` (${Math.round(100 * (recipe.questionShare ?? 0))}% questions); ` +
+        'loss on the caption / answer tokens'
+      : '- sequences: `<bos> <caption> <eos>`, loss on every token',
+    `- evaluation uses seed ${EVAL_SEED}, never seen in training`,
+    '',
+    '## Training',
+    '',
+    `- ${recipe.steps} steps of ${recipe.batchSize} sequences, AdamW (beta1 ${recipe.optimizer.beta1}, beta2 ` +
+      `${recipe.optimizer.beta2}, weight decay ${recipe.optimizer.weightDecay}, clip ${recipe.optimizer.maxGradientNorm}), ` +
+      `learning rate ${recipe.peakLearningRate} with ${recipe.warmupSteps} warmup steps and cosine decay to a tenth; init seed ${recipe.initSeed}`,
+    `- loss: first step ${trained.losses[0].toFixed(3)}, mean of the last ${last.length} steps ${mean(last).toFixed(3)}`,
+    `- ${trained.tokens.toLocaleString('en')} predicted tokens in ${(trained.milliseconds / 60000).toFixed(1)} min on ${adapter}`,
+    '',
+    '## Evaluation',
+    '',
+    ...evaluation,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,80 @@
+// Trains one Shapes default model with the WGSL trainer (recipes: ./recipes.ts, data formats:
+// ./data.ts). Step s uses the examples e = s * B .. s * B + B - 1: scene e is
+// sampleSceneAt(DEFAULT_WORLD, TRAIN_SEED, e) and the wording of its caption or questions comes
+// from WorldRandom stream e of TRAIN_SEED + 1, so a run is a pure function of the recipe.
+import type { Gpu } from '../gpu/runtime';
+import { parseModelConfig } from '../model/config';
+import { initialWeights } from '../training/init';
+import { crossEntropyObjective } from '../training/objective';
+import { Trainer } from '../training/trainer';
+import { DEFAULT_WORLD, WorldRandom, sampleSceneAt } from '../world';
+import { captionExample, packBatch, vlmCaptionExample, vlmQuestionExamples, type Example } from './data';
+import { TRAIN_SEED, type Recipe } from './recipes';
+
+export interface TrainedModel {
+  weights: Map<string, Float32Array>;
+  /** Loss of every step. */
+  losses: number[];
+  tokens: number;
+  milliseconds: number;
+}
+
+/** The examples of step `step`. */
+export function stepExamples(recipe: Recipe, step: number): Example[] {
+  const config = parseModelConfig(recipe.configJson);
+  const examples: Example[] = [];
+  for (let b = 0; b < recipe.batchSize; b++) {
+    const e = step * recipe.batchSize + b;
+    const scene = sampleSceneAt(DEFAULT_WORLD, TRAIN_SEED, e);
+    const rng = WorldRandom.fromNumber(TRAIN_SEED + 1, e);
+    if (!config.vision) examples.push(captionExample(scene, rng));
+    else if (rng.chance(recipe.questionShare ?? 0)) {
+      examples.push(...vlmQuestionExamples(scene, rng, config.vision.numPatches, 1));
+    } else examples.push(vlmCaptionExample(scene, rng, config.vision.numPatches));
+  }
+  return examples;
+}
+
+export async function trainRecipe(
+  gpu: Gpu,
+  recipe: Recipe,
+  progress: (step: number, loss: number, tokensPerSecond: number) => void,
+): Promise<TrainedModel> {
+  const config = parseModelConfig(recipe.configJson);
+  const initial = initialWeights(config, recipe.initSeed);
+  const trainer = await Trainer.create(
+    gpu,
+    config,
+    { get: (name) => initial.get(name)! },
+    {
+      name: recipe.folder,
+      optimizer: recipe.optimizer,
+      schedule: {
+        warmupSteps: recipe.warmupSteps,
+        totalSteps: recipe.steps,
+        peak: recipe.peakLearningRate,
+        floor: recipe.peakLearningRate / 10,
+      },
+    },
+  );
+  try {
+    const objective = crossEntropyObjective();
+    const losses: number[] = [];
+    let tokens = 0;
+    const started = performance.now();
+    for (let step = 0; step < recipe.steps; step++) {
+      const report = await trainer.trainStep([packBatch(stepExamples(recipe, step))], objective);
+      losses.push(report.loss);
+      tokens += report.tokens;
+      progress(step, report.loss, (tokens * 1000) / (performance.now() - started));
+    }
+    return {
+      weights: await trainer.exportWeights(),
+      losses,
+      tokens,
+      milliseconds: performance.now() - started,
+    };
+  } finally {
+    trainer.dispose();
+  }
+}
