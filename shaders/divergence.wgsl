@@ -1,11 +1,16 @@
-// Row divergence: entropy, KL and Jensen-Shannon divergence between pairs of logit rows.
+// Row divergence: entropy, KL, Jensen-Shannon divergence and total variation between pairs of
+// logit rows, and each row's top token.
 //
 // Inputs: P logits [p_rows, vocab] and Q logits [q_rows, vocab] (f32, read as raw u32 bits), and a
 // list of (p_row, q_row) pairs. One workgroup per pair; its threads stride over the vocabulary.
-// Output [num_pairs, 8] f32 (written as bits):
+// Output [num_pairs, 12] f32 (written as bits):
 //   0 H(P)   1 H(Q)   2 KL(P||Q)   3 KL(Q||P)   4 JS(P,Q)
 //   5 NaN logits in the P row   6 NaN logits in the Q row
 //   7 flags: 1 P row has no finite entry, 2 same for Q, 4 P row has +Infinity, 8 same for Q
+//   8 TV(P,Q) = 1/2 sum |p - q|, in [0, 1]
+//   9 argmax P   10 argmax Q   (token index as an exact f32; the lowest index among equal logits;
+//                               -1 for a row with no finite entry)
+//   11 p(argmax Q): P's probability of Q's top token
 // All logarithms are natural.
 //
 // Sweep 1 (online softmax, Milakov & Gimelshein 2018): per row the max m and s = sum e^(l - m),
@@ -31,7 +36,14 @@
 // +Infinity logits are skipped and counted/flagged (the host rejects them). A row with no finite
 // entry is flagged and every quantity that involves it is written as 0, never NaN. Non-finite
 // values are recognised from their bits, so no f32 arithmetic ever touches an infinity or a NaN.
-// Results are clamped to their valid ranges (H, KL >= 0; JS in [0, ln2]); only rounding is cut.
+// Results are clamped to their valid ranges (H, KL >= 0; JS in [0, ln2]; TV in [0, 1]); only
+// rounding is cut.
+//
+// TV is summed as 1/2 sum |p - q| rather than as 1 - sum min(p, q): identical rows then give exactly
+// 0 (p and q are the same f32 values), and near-identical rows, where the speculative acceptance
+// rate 1 - TV is measured, keep an error proportional to TV instead of to 1. The argmax rides along
+// sweep 1 (a thread keeps its first strict maximum; merges prefer the larger logit, then the lower
+// index), so it costs no extra pass over the vocabulary.
 
 override WORKGROUP_SIZE: u32 = 256u; // must be a power of two (tree reduction)
 
@@ -46,13 +58,18 @@ struct Params {
 @group(0) @binding(1) var<storage, read> p_logits: array<u32>; // f32 bits, [p_rows, vocab]
 @group(0) @binding(2) var<storage, read> q_logits: array<u32>; // f32 bits, [q_rows, vocab]
 @group(0) @binding(3) var<storage, read> pairs: array<vec2<u32>>; // [num_pairs] (p_row, q_row)
-@group(0) @binding(4) var<storage, read_write> out: array<u32>; // f32 bits, [num_pairs, 8]
+@group(0) @binding(4) var<storage, read_write> out: array<u32>; // f32 bits, [num_pairs, 12]
 
-// Sweep 1: (m_p, s_p, m_q, s_q) and (NaN P, NaN Q, +Inf P, +Inf Q).
-// Sweep 2: (sum p a, sum q b, sum p (a - b), sum q (b - a)) and (JS, #(p > 0 = q), #(q > 0 = p), 0).
+const STRIDE: u32 = 12u;
+const NO_INDEX: u32 = 0xffffffffu;
+
+// Sweep 1: (m_p, s_p, m_q, s_q), (NaN P, NaN Q, +Inf P, +Inf Q) and (argmax P, argmax Q).
+// Sweep 2: (sum p a, sum q b, sum p (a - b), sum q (b - a)) and
+//          (JS, #(p > 0 = q), #(q > 0 = p), sum |p - q|).
 // Counts stay exact in f32: at most 262,144 < 2^24.
 var<workgroup> red_a: array<vec4<f32>, WORKGROUP_SIZE>;
 var<workgroup> red_b: array<vec4<f32>, WORKGROUP_SIZE>;
+var<workgroup> red_index: array<vec2<u32>, WORKGROUP_SIZE>;
 
 const LN2: f32 = 0.6931471805599453;
 const F32_POSITIVE_INFINITY_BITS: u32 = 0x7f800000u;
@@ -119,6 +136,16 @@ fn js_term(log_ratio: f32, p: f32, q: f32) -> f32 {
   return 0.5 * (hi * log_hi_over_m + select(lo * log_lo_over_m, 0.0, lo == 0.0));
 }
 
+// The top token of two merged (m, s) states with their argmax indices: the larger max, then the
+// lower index; a state with s == 0 has no entry.
+fn argmax_merge(a: vec2<f32>, a_index: u32, b: vec2<f32>, b_index: u32) -> u32 {
+  if (b.y == 0.0) { return a_index; }
+  if (a.y == 0.0) { return b_index; }
+  if (a.x > b.x) { return a_index; }
+  if (b.x > a.x) { return b_index; }
+  return min(a_index, b_index);
+}
+
 fn store(index: u32, value: f32) {
   out[index] = bitcast<u32>(value);
 }
@@ -146,17 +173,26 @@ fn row_divergence(
   let p_base = rows.x * vocab;
   let q_base = rows.y * vocab;
 
-  // Sweep 1: max and normaliser of each row (online), NaN and +Infinity counts.
+  // Sweep 1: max, argmax and normaliser of each row (online), NaN and +Infinity counts.
   var p_state = vec3<f32>(0.0);
   var q_state = vec3<f32>(0.0);
+  var best = vec2<u32>(NO_INDEX);
   var invalid = vec4<f32>(0.0);
   for (var i = lid; i < vocab; i += WORKGROUP_SIZE) {
     let p_bits = p_logits[p_base + i];
     let q_bits = q_logits[q_base + i];
     let p_class = classify(p_bits);
     let q_class = classify(q_bits);
-    if (p_class == FINITE) { p_state = softmax_push(p_state, bitcast<f32>(p_bits)); }
-    if (q_class == FINITE) { q_state = softmax_push(q_state, bitcast<f32>(q_bits)); }
+    if (p_class == FINITE) {
+      let x = bitcast<f32>(p_bits);
+      if (p_state.z == 0.0 || x > p_state.x) { best.x = i; }
+      p_state = softmax_push(p_state, x);
+    }
+    if (q_class == FINITE) {
+      let x = bitcast<f32>(q_bits);
+      if (q_state.z == 0.0 || x > q_state.x) { best.y = i; }
+      q_state = softmax_push(q_state, x);
+    }
     invalid += vec4<f32>(
       f32(p_class == NOT_A_NUMBER), f32(q_class == NOT_A_NUMBER),
       f32(p_class == POS_INF), f32(q_class == POS_INF),
@@ -164,11 +200,18 @@ fn row_divergence(
   }
   red_a[lid] = vec4<f32>(softmax_finish(p_state), softmax_finish(q_state));
   red_b[lid] = invalid;
+  red_index[lid] = best;
   workgroupBarrier();
   for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride = stride / 2u) {
     if (lid < stride) {
       let a = red_a[lid];
       let b = red_a[lid + stride];
+      let a_index = red_index[lid];
+      let b_index = red_index[lid + stride];
+      red_index[lid] = vec2<u32>(
+        argmax_merge(a.xy, a_index.x, b.xy, b_index.x),
+        argmax_merge(a.zw, a_index.y, b.zw, b_index.y),
+      );
       red_a[lid] = vec4<f32>(softmax_merge(a.xy, b.xy), softmax_merge(a.zw, b.zw));
       red_b[lid] += red_b[lid + stride];
     }
@@ -176,6 +219,7 @@ fn row_divergence(
   }
   let stats = red_a[0];
   let invalid_total = red_b[0];
+  let top = red_index[0];
   workgroupBarrier(); // every thread has read slot 0 before sweep 2 overwrites it
 
   let m_p = stats.x;
@@ -193,7 +237,7 @@ fn row_divergence(
 
   // Sweep 2: per-token log-probabilities and the sums.
   var sums = vec4<f32>(0.0); // sum p a, sum q b, sum p (a - b), sum q (b - a)
-  var js_and_mismatch = vec4<f32>(0.0); // JS, #(p > 0, q = 0), #(q > 0, p = 0), 0
+  var js_and_mismatch = vec4<f32>(0.0); // JS, #(p > 0, q = 0), #(q > 0, p = 0), sum |p - q|
   for (var i = lid; i < vocab; i += WORKGROUP_SIZE) {
     let p_bits = p_logits[p_base + i];
     let q_bits = q_logits[q_base + i];
@@ -217,10 +261,11 @@ fn row_divergence(
       if (p > 0.0) { sums.z += p * (a - b); }
       if (q > 0.0) { sums.w += q * (b - a); }
       js_and_mismatch.x += js_term(a - b + log_sq_over_sp, p, q);
+      js_and_mismatch.w += abs(p - q);
     } else if (p_ok) {
-      js_and_mismatch += vec4<f32>(0.5 * LN2 * p, 1.0, 0.0, 0.0);
+      js_and_mismatch += vec4<f32>(0.5 * LN2 * p, 1.0, 0.0, p);
     } else if (q_ok) {
-      js_and_mismatch += vec4<f32>(0.5 * LN2 * q, 0.0, 1.0, 0.0);
+      js_and_mismatch += vec4<f32>(0.5 * LN2 * q, 0.0, 1.0, q);
     }
   }
   red_a[lid] = sums;
@@ -231,24 +276,36 @@ fn row_divergence(
     let totals = red_a[0];
     let js_totals = red_b[0];
     let either_empty = p_empty || q_empty;
-    let base = pair * 8u;
+    let base = pair * STRIDE;
     store(base + 0u, select(max(log_s_p - totals.x, 0.0), 0.0, p_empty));
     store(base + 1u, select(max(log_s_q - totals.y, 0.0), 0.0, q_empty));
     if (either_empty) {
       store(base + 2u, 0.0);
       store(base + 3u, 0.0);
       store(base + 4u, 0.0);
+      store(base + 8u, 0.0);
+      store(base + 11u, 0.0);
     } else {
       let kl_pq = max(totals.z + log_sq_over_sp, 0.0);
       let kl_qp = max(totals.w - log_sq_over_sp, 0.0);
       out[base + 2u] = select(bitcast<u32>(kl_pq), F32_POSITIVE_INFINITY_BITS, js_totals.y > 0.0);
       out[base + 3u] = select(bitcast<u32>(kl_qp), F32_POSITIVE_INFINITY_BITS, js_totals.z > 0.0);
       store(base + 4u, clamp(js_totals.x, 0.0, LN2));
+      store(base + 8u, clamp(0.5 * js_totals.w, 0.0, 1.0));
+      // Q's top token is finite in Q; in P it may be -Infinity (probability 0).
+      let p_bits_at_top_q = p_logits[p_base + top.y];
+      var p_at_top_q = 0.0;
+      if (classify(p_bits_at_top_q) == FINITE) {
+        p_at_top_q = exp_bounded(bitcast<f32>(p_bits_at_top_q) - m_p) * inv_s_p;
+      }
+      store(base + 11u, min(p_at_top_q, 1.0));
     }
     store(base + 5u, invalid_total.x);
     store(base + 6u, invalid_total.y);
     let flags = select(0u, 1u, p_empty) | select(0u, 2u, q_empty)
       | select(0u, 4u, invalid_total.z > 0.0) | select(0u, 8u, invalid_total.w > 0.0);
     store(base + 7u, f32(flags));
+    store(base + 9u, select(f32(top.x), -1.0, p_empty));
+    store(base + 10u, select(f32(top.y), -1.0, q_empty));
   }
 }

@@ -1,5 +1,6 @@
 // Kernel check for the row-divergence family: GPU vs the f64 reference at Qwen's vocabulary,
 // with the hard cases mixed in (-Infinity masks, ties, 1e4 magnitudes, support mismatch).
+// Argmaxes are compared exactly: both sides compare the same f32 logits.
 import { uploadStorage } from '../../gpu/readback';
 import type { Gpu } from '../../gpu/runtime';
 import { timeComputePass } from '../../gpu/timing';
@@ -58,9 +59,34 @@ export function seededLogits(seed: number, vocab: number, rows: readonly RowSpec
   return data;
 }
 
-/** H(P), H(Q), KL(P||Q), KL(Q||P), JS for every pair, flattened for compareArrays. */
+const QUANTITIES = ['H(P)', 'H(Q)', 'KL(P||Q)', 'KL(Q||P)', 'JS', 'TV', 'p(argmax Q)'];
+/** Entries per pair in divergenceVector(). */
+export const DIVERGENCE_QUANTITIES = QUANTITIES.length;
+
+/** H(P), H(Q), KL(P||Q), KL(Q||P), JS, TV, p(argmax Q) for every pair, flattened for compareArrays. */
 export function divergenceVector(results: readonly (DivergenceResult | DivergenceValues)[]): number[] {
-  return results.flatMap((r) => [r.entropyP, r.entropyQ, r.klPQ, r.klQP, r.js]);
+  return results.flatMap((r) => [
+    r.entropyP,
+    r.entropyQ,
+    r.klPQ,
+    r.klQP,
+    r.js,
+    r.totalVariation,
+    r.pOfArgmaxQ,
+  ]);
+}
+
+/** argmax P, argmax Q for every pair (compared exactly, not within a tolerance). */
+export function argmaxVector(results: readonly (DivergenceResult | DivergenceValues)[]): number[] {
+  return results.flatMap((r) => [r.argmaxP, r.argmaxQ]);
+}
+
+/** Null when the argmaxes agree, else the first mismatch. */
+export function compareArgmaxes(actual: readonly number[], expected: readonly number[]): string | null {
+  const i = actual.findIndex((a, k) => a !== expected[k]);
+  if (i < 0) return null;
+  const side = i % 2 === 0 ? 'P' : 'Q';
+  return `argmax ${side} of pair ${Math.floor(i / 2)}: gpu ${actual[i]}, ref ${expected[i]}`;
 }
 
 /** Reference values for every pair of the row-major inputs. */
@@ -72,8 +98,6 @@ export function referenceDivergence(
 ): DivergenceValues[] {
   return pairs.map(([pRow, qRow]) => rowDivergence(rowOf(p, pRow, vocab), rowOf(q, qRow, vocab), pRow, qRow));
 }
-
-const QUANTITIES = ['H(P)', 'H(Q)', 'KL(P||Q)', 'KL(Q||P)', 'JS'];
 
 export interface WorstError {
   abs: number;
@@ -93,7 +117,7 @@ export function worstError(actual: readonly number[], expected: readonly number[
     const error = Math.abs(actual[i] - e);
     if (error > worst.abs) {
       worst.abs = error;
-      worst.where = `${QUANTITIES[i % 5]} of pair ${Math.floor(i / 5)} (ref ${e.toPrecision(4)})`;
+      worst.where = `${QUANTITIES[i % DIVERGENCE_QUANTITIES]} of pair ${Math.floor(i / DIVERGENCE_QUANTITIES)} (ref ${e.toPrecision(4)})`;
     }
     if (Math.abs(e) >= 1e-3) worst.rel = Math.max(worst.rel, error / Math.abs(e));
   });
@@ -117,17 +141,16 @@ async function entropyKlJs(gpu: Gpu): Promise<KernelCheckResult> {
   const divergence = await RowDivergence.create(gpu);
   try {
     const args: DivergenceArgs = { p, q, vocab, pRows: 2, qRows: 3, pairs };
-    const actual = divergenceVector(await divergence.compute(args));
+    const results = await divergence.compute(args);
+    const actual = divergenceVector(results);
     const timing = await timeComputePass(gpu, 'divergence-check', (pass) => divergence.encode(pass, args));
     const cpuStart = performance.now();
-    const expected = divergenceVector(referenceDivergence(pData, qData, vocab, pairs));
+    const reference = referenceDivergence(pData, qData, vocab, pairs);
     const cpuMs = performance.now() - cpuStart;
-    const report = compareArrays(
-      'H(P), H(Q), KL(P||Q), KL(Q||P), JS',
-      actual,
-      expected,
-      DIVERGENCE_TOLERANCE,
-    );
+    const expected = divergenceVector(reference);
+    const report =
+      compareArrays(QUANTITIES.join(', '), actual, expected, DIVERGENCE_TOLERANCE) ??
+      compareArgmaxes(argmaxVector(results), argmaxVector(reference));
     const worst = worstError(actual, expected);
     const errors = gpu.takeUncapturedErrors();
     const summary =
@@ -152,8 +175,8 @@ export const checks: KernelCheck[] = [
     id: 'divergence/entropy-kl-js',
     family: 'divergence',
     description:
-      'Entropy, KL both ways and JS at V=151,936 for 4 pairs (shared -Infinity mask, ties, 1e4 magnitudes, ' +
-      'support mismatch) against the f64 reference',
+      'Entropy, KL both ways, JS, total variation and argmaxes at V=151,936 for 4 pairs (shared -Infinity mask, ' +
+      'ties, 1e4 magnitudes, support mismatch) against the f64 reference',
     run: entropyKlJs,
   },
 ];

@@ -6,7 +6,16 @@ import { uploadStorage } from '../../gpu/readback';
 import type { Gpu } from '../../gpu/runtime';
 import { compareArrays } from '../../testing/compare';
 import { testGpu } from '../../testing/gpu';
-import { DIVERGENCE_TOLERANCE, checks, divergenceVector, referenceDivergence, worstError } from './checks';
+import {
+  DIVERGENCE_QUANTITIES as N,
+  DIVERGENCE_TOLERANCE,
+  argmaxVector,
+  checks,
+  compareArgmaxes,
+  divergenceVector,
+  referenceDivergence,
+  worstError,
+} from './checks';
 import { RowDivergence, type DivergenceArgs, type DivergencePair } from './divergence';
 
 const NEG = -Infinity;
@@ -70,7 +79,7 @@ async function expectParity(
   qData: Float32Array | 'same',
   pairs: DivergencePair[],
   kernel: RowDivergence = divergence,
-): Promise<{ actual: number[]; expected: number[] }> {
+): Promise<{ actual: number[]; expected: number[]; argmaxes: number[] }> {
   const p = upload(pData, `${name}:p`);
   const q = qData === 'same' ? p : upload(qData, `${name}:q`);
   const qHost = qData === 'same' ? pData : qData;
@@ -82,13 +91,17 @@ async function expectParity(
     qRows: qHost.length / vocab,
     pairs,
   };
-  const actual = divergenceVector(await kernel.compute(args));
-  const expected = divergenceVector(referenceDivergence(pData, qHost, vocab, pairs));
+  const results = await kernel.compute(args);
+  const reference = referenceDivergence(pData, qHost, vocab, pairs);
+  const actual = divergenceVector(results);
+  const expected = divergenceVector(reference);
   const error = worstError(actual, expected);
   if (error.abs > worst.abs) Object.assign(worst, { abs: error.abs, where: `${name}: ${error.where}` });
   worst.rel = Math.max(worst.rel, error.rel);
   expect(compareArrays(name, actual, expected, DIVERGENCE_TOLERANCE)).toBeNull();
-  return { actual, expected };
+  const argmaxes = argmaxVector(results);
+  expect(compareArgmaxes(argmaxes, argmaxVector(reference))).toBeNull();
+  return { actual, expected, argmaxes };
 }
 
 beforeAll(async () => {
@@ -128,8 +141,8 @@ describe('RowDivergence parity with the reference', () => {
       ]);
       const pairs: DivergencePair[] = [...[0, 1, 2, 3].map((layer) => [4, layer] as const), [1, 4]];
       const { actual } = await expectParity(`dola ${vocab}`, vocab, data, 'same', pairs);
-      expect(actual[5 + 2]).toBe(Infinity); // KL(final || layer with -Infinity holes)
-      expect(actual[4 * 5 + 3]).toBe(Infinity); // KL(final || masked row) seen from the other side
+      expect(actual[N + 2]).toBe(Infinity); // KL(final || layer with -Infinity holes)
+      expect(actual[4 * N + 3]).toBe(Infinity); // KL(final || masked row) seen from the other side
     },
   );
 
@@ -146,9 +159,9 @@ describe('RowDivergence parity with the reference', () => {
     await expectParity('1e4', vocab, pData, qData, allPairs(2, 2));
   });
 
-  it('all-equal rows: H = ln V, KL = JS = 0', async () => {
+  it('all-equal rows: H = ln V, KL = JS = TV = 0, argmax = 0, p(argmax Q) = 1/V', async () => {
     const vocab = 3001;
-    const { actual } = await expectParity(
+    const { actual, argmaxes } = await expectParity(
       'ties',
       vocab,
       logits(5, vocab, [{ constant: 1e4 }]),
@@ -156,7 +169,9 @@ describe('RowDivergence parity with the reference', () => {
       [[0, 0]],
     );
     expect(actual[0]).toBeCloseTo(Math.log(vocab), 5);
-    expect(actual.slice(2)).toEqual([0, 0, 0]);
+    expect(actual.slice(2, 6)).toEqual([0, 0, 0, 0]);
+    expect(actual[6]).toBeCloseTo(1 / vocab, 9);
+    expect(argmaxes).toEqual([0, 0]);
   });
 
   it('identical rows give KL = JS = 0, across buffers and within one', async () => {
@@ -174,15 +189,16 @@ describe('RowDivergence parity with the reference', () => {
     expect(near.expected[2]).toBeLessThan(1e-4);
     expect(near.expected[2]).toBeGreaterThan(0);
     for (const { actual } of [across, within]) {
-      for (let k = 0; k < actual.length / 5; k++) {
-        expect(Math.abs(actual[k * 5 + 2])).toBeLessThanOrEqual(1e-7);
-        expect(Math.abs(actual[k * 5 + 3])).toBeLessThanOrEqual(1e-7);
-        expect(Math.abs(actual[k * 5 + 4])).toBeLessThanOrEqual(1e-7);
+      for (let k = 0; k < actual.length / N; k++) {
+        expect(Math.abs(actual[k * N + 2])).toBeLessThanOrEqual(1e-7);
+        expect(Math.abs(actual[k * N + 3])).toBeLessThanOrEqual(1e-7);
+        expect(Math.abs(actual[k * N + 4])).toBeLessThanOrEqual(1e-7);
+        expect(actual[k * N + 5]).toBe(0); // TV of identical rows is exactly 0: the acceptance rate is 1
       }
     }
   });
 
-  it('support mismatch: KL = +Infinity, JS finite; disjoint supports: JS = ln 2', async () => {
+  it('support mismatch: KL = +Infinity, JS finite; disjoint supports: JS = ln 2, TV = 1', async () => {
     const vocab = 1024;
     const even = new Float32Array(vocab).map((_, i) => (i % 2 === 0 ? i / vocab : NEG));
     const odd = new Float32Array(vocab).map((_, i) => (i % 2 === 1 ? -i / vocab : NEG));
@@ -192,12 +208,54 @@ describe('RowDivergence parity with the reference', () => {
       [0, 0],
       [1, 0],
     ]);
-    expect(actual.slice(2, 5)).toEqual([Infinity, Infinity, expect.closeTo(LN2, 6)]);
-    expect(actual[5 + 2]).toBe(Infinity);
-    expect(Number.isFinite(actual[5 + 3])).toBe(true);
-    expect(actual[5 + 4]).toBeGreaterThan(0);
-    expect(actual[5 + 4]).toBeLessThan(LN2);
+    expect(actual.slice(2, 6)).toEqual([Infinity, Infinity, expect.closeTo(LN2, 6), expect.closeTo(1, 6)]);
+    expect(actual[6]).toBe(0); // Q's top token is -Infinity in P
+    expect(actual[N + 2]).toBe(Infinity);
+    expect(Number.isFinite(actual[N + 3])).toBe(true);
+    expect(actual[N + 4]).toBeGreaterThan(0);
+    expect(actual[N + 4]).toBeLessThan(LN2);
   });
+
+  it('total variation and p(argmax Q) by hand: P = (1/2, 1/4, 1/4), Q = (1/8, 1/8, 3/4)', async () => {
+    const pData = Float32Array.from([0.5, 0.25, 0.25], Math.log);
+    const qData = Float32Array.from([0.125, 0.125, 0.75], Math.log);
+    const { actual, argmaxes } = await expectParity('tv by hand', 3, pData, qData, [[0, 0]]);
+    expect(actual[5]).toBeCloseTo(0.5, 6); // 1/2 (3/8 + 1/8 + 1/2)
+    expect(actual[6]).toBeCloseTo(0.25, 6);
+    expect(argmaxes).toEqual([0, 2]);
+  });
+
+  it.each([1, 255, 256, 257, 50_257])(
+    'argmax ties across threads and at the last index, vocab %i: the lowest index wins',
+    async (vocab) => {
+      // Planted maxima over seeded noise in [-1, 0) (long plateaus of equal logits would test the
+      // f32 sums of KL rather than the argmax).
+      const half = Math.floor(vocab / 2);
+      const rows = [
+        // ties between the first and the last index (different threads once vocab > 256)
+        (i: number) => (i === 0 || i === vocab - 1 ? 5 : null),
+        // a single maximum at the last index
+        (i: number) => (i === vocab - 1 ? 2 : null),
+        // -Infinity in front, then ties: the first finite maximum wins
+        (i: number) => (i < half ? NEG : i === half || i === vocab - 1 ? 0.5 : null),
+        // ties at two indices handled by the same thread (i and i + 256)
+        (i: number) => (i === vocab - 1 || (vocab > 256 && i === vocab - 257) ? 3 : null),
+      ];
+      const data = logits(
+        vocab + 17,
+        vocab,
+        rows.map(() => ({ scale: 1 / 6, offset: -0.5 })),
+      );
+      rows.forEach((row, r) => {
+        for (let i = 0; i < vocab; i++) data[r * vocab + i] = row(i) ?? data[r * vocab + i];
+      });
+      const pairs = allPairs(rows.length, rows.length);
+      const { argmaxes } = await expectParity(`argmax ${vocab}`, vocab, data, 'same', pairs);
+      const expectedTop = [0, vocab - 1, half, vocab > 256 ? vocab - 257 : vocab - 1];
+      if (vocab === 1) expectedTop.fill(0);
+      expect(argmaxes.filter((_, i) => i % 2 === 1).slice(0, rows.length)).toEqual(expectedTop);
+    },
+  );
 
   it('ascending logits at vocab 151,936 (the online normaliser rescales on every token)', async () => {
     const vocab = 151_936;

@@ -1,9 +1,15 @@
-// Row divergence on the GPU: entropy, KL both ways and Jensen-Shannon divergence between pairs of
-// logit rows, reading back only 8 floats per pair (DoLa's layer choice, the inspector's summaries).
+// Row divergence on the GPU: entropy, KL both ways, Jensen-Shannon divergence and total variation
+// between pairs of logit rows, and each row's top token, reading back only 12 floats per pair
+// (DoLa's layer choice, the inspector's summaries, draft-vs-target agreement).
 //
 // For each pair (pRow, qRow) with p = softmax(P[pRow]), q = softmax(Q[qRow]), natural logs:
 //   H(P) = -sum p log p,   KL(P||Q) = sum p (log p - log q),
-//   JS(P,Q) = 1/2 KL(P||M) + 1/2 KL(Q||M),  M = (P + Q)/2,  in [0, ln 2].
+//   JS(P,Q) = 1/2 KL(P||M) + 1/2 KL(Q||M),  M = (P + Q)/2,  in [0, ln 2],
+//   TV(P,Q) = 1/2 sum |p - q| = 1 - sum min(p, q),  in [0, 1],
+//   argmax P, argmax Q (lowest index among equal logits), p(argmax Q).
+// With P the target and Q the draft of speculative sampling (Leviathan et al., "Fast Inference from
+// Transformers via Speculative Decoding"), 1 - TV is the probability that a token drawn from q is
+// accepted, and p(argmax Q) that of a greedily drafted token.
 // Two sweeps over the vocabulary per pair (shaders/divergence.wgsl): an online max + normaliser,
 // then per-token log-softmax and the sums. Conventions follow ./reference.ts (the spec):
 // -Infinity logits are probability 0 (0 log 0 = 0); p > 0 where q = 0 gives KL(P||Q) = +Infinity;
@@ -16,7 +22,7 @@ import type { Gpu } from '../../gpu/runtime';
 
 export const MAX_DIVERGENCE_VOCAB = 262_144;
 /** f32 values per pair in the output buffer. */
-export const DIVERGENCE_STRIDE = 8;
+export const DIVERGENCE_STRIDE = 12;
 /** Offsets inside one pair's output record. */
 export const DivergenceSlot = {
   entropyP: 0,
@@ -27,6 +33,10 @@ export const DivergenceSlot = {
   nanCountP: 5,
   nanCountQ: 6,
   flags: 7,
+  totalVariation: 8,
+  argmaxP: 9,
+  argmaxQ: 10,
+  pOfArgmaxQ: 11,
 } as const;
 /** Bits of the `flags` slot. */
 export const DivergenceFlag = { emptyP: 1, emptyQ: 2, positiveInfinityP: 4, positiveInfinityQ: 8 } as const;
@@ -34,8 +44,8 @@ export const DivergenceFlag = { emptyP: 1, emptyQ: 2, positiveInfinityP: 4, posi
 const SHADER = 'divergence.wgsl';
 const ENTRY_POINT = 'row_divergence';
 const LABEL = 'row-divergence';
-/** Workgroup memory per invocation: two vec4<f32> reduction slots. */
-const SHARED_BYTES_PER_INVOCATION = 32;
+/** Workgroup memory per invocation: two vec4<f32> reduction slots and a vec2<u32> of indices. */
+const SHARED_BYTES_PER_INVOCATION = 40;
 /** Distinct shapes kept ready; submit before encoding more than this many different shapes. */
 const MAX_PLANS = 64;
 
@@ -60,6 +70,13 @@ export interface DivergenceResult {
   /** KL(Q||P) */
   klQP: number;
   js: number;
+  /** TV(P,Q) = 1/2 sum |p - q|; 1 - TV is the speculative acceptance rate of a draft Q for a target P. */
+  totalVariation: number;
+  /** Index of P's largest logit (the lowest among ties). */
+  argmaxP: number;
+  argmaxQ: number;
+  /** p(argmax Q): P's probability of Q's top token. */
+  pOfArgmaxQ: number;
 }
 
 interface Plan {
@@ -91,7 +108,7 @@ function checkBuffer(name: string, buffer: GPUBuffer, rows: number, vocab: numbe
   }
 }
 
-/** Parses the output records, throwing for NaN / +Infinity inputs and empty rows. Output [pairs, 8]. */
+/** Parses the output records, throwing for NaN / +Infinity inputs and empty rows. Output [pairs, 12]. */
 export function decodeDivergence(raw: Float32Array, pairs: readonly DivergencePair[]): DivergenceResult[] {
   const emptyP = new Set<number>();
   const emptyQ = new Set<number>();
@@ -119,6 +136,10 @@ export function decodeDivergence(raw: Float32Array, pairs: readonly DivergencePa
       klPQ: record[DivergenceSlot.klPQ],
       klQP: record[DivergenceSlot.klQP],
       js: record[DivergenceSlot.js],
+      totalVariation: record[DivergenceSlot.totalVariation],
+      argmaxP: record[DivergenceSlot.argmaxP],
+      argmaxQ: record[DivergenceSlot.argmaxQ],
+      pOfArgmaxQ: record[DivergenceSlot.pOfArgmaxQ],
     };
   });
   if (emptyP.size > 0) throw new EmptyDistributionError([...emptyP], 'RowDivergence (P)');
@@ -237,7 +258,7 @@ export class RowDivergence {
   }
 
   /**
-   * Records the kernel into `pass`; returns the output [pairs, 8] f32 (layout: DivergenceSlot).
+   * Records the kernel into `pass`; returns the output [pairs, 12] f32 (layout: DivergenceSlot).
    * The output belongs to this shape's plan: the next encode of the same shape overwrites it.
    */
   encode(pass: GPUComputePassEncoder, args: DivergenceArgs): GPUBuffer {

@@ -1,7 +1,7 @@
 // Hand-computed cases for the divergence spec (f64, so tolerances are at rounding level).
 import { describe, expect, it } from 'vitest';
 import { EmptyDistributionError, KernelInputError } from '../../gpu/errors';
-import { entropy, jsDivergence, kl, logSoftmax, rowDivergence } from './reference';
+import { argmax, entropy, jsDivergence, kl, logSoftmax, rowDivergence, totalVariation } from './reference';
 
 const LN2 = Math.log(2);
 const NEG = -Infinity;
@@ -129,6 +129,41 @@ describe('jsDivergence', () => {
   });
 });
 
+describe('totalVariation', () => {
+  it('matches hand computation and equals 1 - sum min(p, q)', () => {
+    // P = (1/2, 1/4, 1/4), Q = (1/8, 1/8, 3/4): 1/2 (3/8 + 1/8 + 1/2) = 1/2; sum min = 1/8 + 1/8 + 1/4.
+    const p = logitsOf([0.5, 0.25, 0.25]);
+    const q = logitsOf([0.125, 0.125, 0.75]);
+    expect(totalVariation(p, q)).toBeCloseTo(0.5, 7);
+    expect(totalVariation(q, p)).toBeCloseTo(0.5, 7);
+  });
+
+  it('is 0 for identical rows and shifted logits, 1 for disjoint supports', () => {
+    const a = [0.3, -1.2, 2.5, NEG, 0.1];
+    expect(totalVariation(a, a)).toBe(0);
+    expect(
+      totalVariation(
+        a,
+        a.map((x) => x + 7),
+      ),
+    ).toBeCloseTo(0, 14);
+    expect(totalVariation([0, 0, NEG, NEG], [NEG, NEG, 1, 5])).toBeCloseTo(1, 14);
+  });
+
+  it('one-hot vs uniform over n is 1 - 1/n', () => {
+    expect(totalVariation(oneHot(8, 2), uniform(8))).toBeCloseTo(1 - 1 / 8, 14);
+  });
+});
+
+describe('argmax', () => {
+  it('takes the lowest index among ties, skips -Infinity, and is -1 without a finite entry', () => {
+    expect(argmax([1, 3, 3, 2])).toBe(1);
+    expect(argmax([NEG, NEG, -5])).toBe(2);
+    expect(argmax([NEG, NEG])).toBe(-1);
+    expect(argmax([NaN, 1])).toBe(1);
+  });
+});
+
 describe('rowDivergence', () => {
   it('agrees with the single-quantity functions and names the failing row', () => {
     const p = [0.5, -2, 1.5, NEG];
@@ -139,6 +174,9 @@ describe('rowDivergence', () => {
     expect(all.klPQ).toBe(Infinity);
     expect(all.klQP).toBe(Infinity);
     expect(all.js).toBe(jsDivergence(p, q));
+    expect(all.totalVariation).toBe(totalVariation(p, q));
+    expect([all.argmaxP, all.argmaxQ]).toEqual([2, 0]);
+    expect(all.pOfArgmaxQ).toBeCloseTo(Math.exp(logSoftmax(p)[0]), 14);
     expect(() => rowDivergence(p, [NEG, NEG, NEG, NEG], 0, 6)).toThrow(/row 6 has no finite logit/);
   });
 });

@@ -4,6 +4,8 @@
 //   H(P)     = -sum_i p_i log p_i
 //   KL(P||Q) =  sum_i p_i (log p_i - log q_i)
 //   JS(P,Q)  =  1/2 KL(P||M) + 1/2 KL(Q||M),  M = (P + Q)/2,  in [0, ln 2]
+//   TV(P,Q)  =  1/2 sum_i |p_i - q_i|  =  1 - sum_i min(p_i, q_i),  in [0, 1]
+//   argmax   =  the index of the largest logit, the lowest one among equal logits
 // Natural logarithms throughout.
 //
 // Conventions (shared with shaders/divergence.wgsl):
@@ -21,6 +23,12 @@ export interface DivergenceValues {
   /** KL(Q||P) */
   klQP: number;
   js: number;
+  /** TV(P,Q) */
+  totalVariation: number;
+  argmaxP: number;
+  argmaxQ: number;
+  /** p(argmax Q): P's probability of Q's top token. */
+  pOfArgmaxQ: number;
 }
 
 /** log-softmax of one row of logits ([vocab] -> [vocab], f64); -Infinity stays -Infinity. */
@@ -86,6 +94,19 @@ function jsOfLogProbs(logp: Float64Array, logq: Float64Array): number {
   return js;
 }
 
+function totalVariationOfLogProbs(logp: Float64Array, logq: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < logp.length; i++) sum += Math.abs(Math.exp(logp[i]) - Math.exp(logq[i]));
+  return 0.5 * sum;
+}
+
+/** Index of the largest entry, the lowest among ties; -1 when no entry is above -Infinity (NaN never wins). */
+export function argmax(row: ArrayLike<number>): number {
+  let best = -1;
+  for (let i = 0; i < row.length; i++) if (best < 0 ? row[i] > -Infinity : row[i] > row[best]) best = i;
+  return best;
+}
+
 /** H(P) of a row of logits, nats. */
 export function entropy(logits: ArrayLike<number>): number {
   return entropyOfLogProbs(logSoftmax(logits));
@@ -103,7 +124,13 @@ export function jsDivergence(pLogits: ArrayLike<number>, qLogits: ArrayLike<numb
   return jsOfLogProbs(logSoftmax(pLogits), logSoftmax(qLogits, 1));
 }
 
-/** All five quantities for one pair of rows (the GPU kernel's output per pair). */
+/** Total variation distance between two rows of logits, in [0, 1]. Errors name P row 0, Q row 1. */
+export function totalVariation(pLogits: ArrayLike<number>, qLogits: ArrayLike<number>): number {
+  sameLength(pLogits, qLogits);
+  return totalVariationOfLogProbs(logSoftmax(pLogits), logSoftmax(qLogits, 1));
+}
+
+/** Every quantity for one pair of rows (the GPU kernel's output per pair). */
 export function rowDivergence(
   pLogits: ArrayLike<number>,
   qLogits: ArrayLike<number>,
@@ -119,6 +146,10 @@ export function rowDivergence(
     klPQ: klOfLogProbs(logp, logq),
     klQP: klOfLogProbs(logq, logp),
     js: jsOfLogProbs(logp, logq),
+    totalVariation: totalVariationOfLogProbs(logp, logq),
+    argmaxP: argmax(pLogits),
+    argmaxQ: argmax(qLogits),
+    pOfArgmaxQ: Math.exp(logp[argmax(qLogits)]),
   };
 }
 
