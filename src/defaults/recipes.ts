@@ -1,7 +1,7 @@
 // The Shapes default models and how each is trained (`npm run train:defaults`). Sizes are chosen
 // for a software WebGPU adapter (SwiftShader on 2 cores trains all four in minutes) while leaving
 // the expert clearly stronger than the amateur, and the draft small but close to the expert.
-//   vlm      Llama decoder d 64, 3 layers, 4 heads / 2 KV heads + image encoder (48x48 images,
+//   vlm      Llama decoder d 64, 2 layers, 4 heads / 2 KV heads + image encoder (48x48 images,
 //            16x16 patches -> 9 placeholders: one per cell of the world's 3x3 grid, so a patch
 //            holds at most one object): captions and yes/no, count and colour questions
 //   expert   Llama d 64, 3 layers: Shapes captions
@@ -74,18 +74,18 @@ export const RECIPES: readonly Recipe[] = [
     folder: 'shapes-vlm',
     description: 'a tiny vision-language model: captions and answers questions about Shapes scenes',
     configJson: {
-      ...llama(64, 3, 4, 2, 176),
+      ...llama(64, 2, 4, 2, 176),
       architectures: ['LogitLabVlmForCausalLM'],
       vision_config: { image_size: 48, patch_size: 16, num_channels: 3 },
       image_token_id: tokenId('<image>'),
     },
     initSeed: 11,
-    steps: 1200,
+    steps: 500,
     batchSize: 16,
     questionShare: 0.5,
     optimizer: OPTIMIZER,
-    peakLearningRate: 3e-3,
-    warmupSteps: 60,
+    peakLearningRate: 4e-3,
+    warmupSteps: 25,
   },
   {
     id: 'expert',
@@ -93,11 +93,11 @@ export const RECIPES: readonly Recipe[] = [
     description: 'the expert language model of Shapes captions (contrastive decoding, speculative target)',
     configJson: llama(64, 3, 4, 2, 176),
     initSeed: 12,
-    steps: 800,
+    steps: 300,
     batchSize: 16,
     optimizer: OPTIMIZER,
-    peakLearningRate: 3e-3,
-    warmupSteps: 40,
+    peakLearningRate: 4e-3,
+    warmupSteps: 20,
   },
   {
     id: 'amateur',
@@ -105,11 +105,11 @@ export const RECIPES: readonly Recipe[] = [
     description: 'the amateur: a much smaller language model of the same captions (contrastive decoding)',
     configJson: llama(16, 1, 2, 1, 48),
     initSeed: 13,
-    steps: 400,
+    steps: 150,
     batchSize: 16,
     optimizer: OPTIMIZER,
-    peakLearningRate: 3e-3,
-    warmupSteps: 20,
+    peakLearningRate: 4e-3,
+    warmupSteps: 10,
   },
   {
     id: 'draft',
@@ -117,11 +117,11 @@ export const RECIPES: readonly Recipe[] = [
     description: 'the draft: a small language model of the same captions (speculative decoding)',
     configJson: llama(32, 1, 2, 1, 96),
     initSeed: 14,
-    steps: 800,
+    steps: 250,
     batchSize: 16,
     optimizer: OPTIMIZER,
-    peakLearningRate: 3e-3,
-    warmupSteps: 40,
+    peakLearningRate: 4e-3,
+    warmupSteps: 20,
   },
 ];
 
