@@ -8,11 +8,17 @@
 //   dS = P * (dP - delta),  delta_i = rowsum(dO * O)_i = sum_j P_ij dP_ij   (so O is not needed)
 //   dQ = dS K * scale  dK = dS^T Q * scale          (dK, dV summed over the heads of a kv group)
 //
-// Two passes, as FlashAttention-2's backward (Dao, 2023) without its tiling of Q:
-//   attentionBackwardQuery, one workgroup per (query i, head h, sequence): lse_i, delta_i (saved to rowStats,
-//     [T, H, 2]) and dQ_i, summing over keys in chunks of WORKGROUP_SIZE through workgroup memory;
-//   attentionBackwardKeyValue, one workgroup per (key j, kv head, sequence): dK_j and dV_j, recomputing
-//     P_ij = exp(s_ij - lse_i) and dS_ij from rowStats, heads of the group in order, queries ascending.
+// Two passes, as FlashAttention-2's backward (Dao, 2023) without its tiling of Q: a query pass
+// writes lse_i, delta_i (rowStats, [B, T, H, 2]) and dQ_i; a key/value pass writes dK_j and dV_j,
+// recomputing P_ij = exp(s_ij - lse_i) and dS_ij from rowStats, heads of the group in order,
+// queries ascending. Each pass comes in two shapes (attention-backward.ts picks one per call):
+//   workgroup per row (attentionBackwardQuery / attentionBackwardKeyValue): one workgroup per
+//     (query i or key j, head, sequence), the key or query loop split over its threads and summed
+//     through workgroup memory; any D, and the most parallel (long sequences).
+//   invocation per row (attentionBackwardQueryRows / attentionBackwardKeyValueRows): one invocation
+//     per (row, head, sequence) running the whole loop alone, four keys (or queries) per step, with
+//     no workgroup memory and no barriers; D a multiple of 4 (rows are read as vec4). On short
+//     sequences a row is too little work to split: the barriers cost more than the arithmetic.
 // Every sum has a fixed order (no atomics): the same inputs give the same bits.
 
 struct BackwardParams {
@@ -26,7 +32,7 @@ struct BackwardParams {
   _pad1: u32,
 }
 
-override WORKGROUP_SIZE: u32 = 64u;   // a power of two
+override WORKGROUP_SIZE: u32 = 64u;   // a power of two; threads of a row, or rows per workgroup
 const MAX_HEAD_DIM = 128u;
 const LOWEST = -0x1.fffffep+127f;   // the most negative f32; scores are finite
 
@@ -42,6 +48,8 @@ const LOWEST = -0x1.fffffep+127f;   // the most negative f32; scores are finite
 @group(0) @binding(5) var<storage, read_write> keyGrad: array<f32>;
 @group(0) @binding(6) var<storage, read_write> valueGrad: array<f32>;
 @group(0) @binding(7) var<uniform> keyValueParams: BackwardParams;
+
+// ---- Workgroup per row -----------------------------------------------------------------------
 
 var<workgroup> rowA: array<f32, MAX_HEAD_DIM>;      // q_i (query pass) or k_j (key/value pass)
 var<workgroup> rowB: array<f32, MAX_HEAD_DIM>;      // dO_i or v_j
@@ -200,5 +208,170 @@ fn attentionBackwardKeyValue(@builtin(local_invocation_id) lid: vec3<u32>, @buil
   for (var d = t; d < dim; d += WORKGROUP_SIZE) {
     keyGrad[kvRow + d] = accumulatorA[d] * p.scale;
     valueGrad[kvRow + d] = accumulatorB[d];
+  }
+}
+
+// ---- Invocation per row ----------------------------------------------------------------------
+// The same buffers read as vec4 (D % 4 == 0, so every row starts on a vec4); indices below are
+// in vec4 units. Slot i * H + h (or j * Hkv + g): the heads of one token are neighbouring
+// invocations, so a SIMD group shares its loop bounds.
+
+@group(0) @binding(0) var<storage, read> query4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> key4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> value4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> outputGrad4: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> queryGrad4: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> keyGrad4: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> valueGrad4: array<vec4<f32>>;
+
+struct Products {
+  scores: vec4<f32>,      // q . k, unscaled
+  gradients: vec4<f32>,   // dO . v = dP
+}
+
+// q . k and dO . v of one query row against four key rows (offsets in vec4 units).
+fn queryProducts(query: u32, keys: vec4<u32>, dim4: u32) -> Products {
+  var scores = vec4<f32>();
+  var gradients = vec4<f32>();
+  for (var d = 0u; d < dim4; d++) {
+    let q = query4[query + d];
+    let o = outputGrad4[query + d];
+    scores += vec4<f32>(
+      dot(q, key4[keys.x + d]),
+      dot(q, key4[keys.y + d]),
+      dot(q, key4[keys.z + d]),
+      dot(q, key4[keys.w + d]),
+    );
+    gradients += vec4<f32>(
+      dot(o, value4[keys.x + d]),
+      dot(o, value4[keys.y + d]),
+      dot(o, value4[keys.z + d]),
+      dot(o, value4[keys.w + d]),
+    );
+  }
+  return Products(scores, gradients);
+}
+
+// The same sums in the same order for four query rows against one key row, so a (query, key)
+// pair's score and dP carry the same bits in both passes (with one key, dP - delta is then exactly
+// 0 and so are dQ and dK, as in the reference).
+fn keyProducts(queries: vec4<u32>, key: u32, dim4: u32) -> Products {
+  var scores = vec4<f32>();
+  var gradients = vec4<f32>();
+  for (var d = 0u; d < dim4; d++) {
+    let k = key4[key + d];
+    let v = value4[key + d];
+    scores += vec4<f32>(
+      dot(query4[queries.x + d], k),
+      dot(query4[queries.y + d], k),
+      dot(query4[queries.z + d], k),
+      dot(query4[queries.w + d], k),
+    );
+    gradients += vec4<f32>(
+      dot(outputGrad4[queries.x + d], v),
+      dot(outputGrad4[queries.y + d], v),
+      dot(outputGrad4[queries.z + d], v),
+      dot(outputGrad4[queries.w + d], v),
+    );
+  }
+  return Products(scores, gradients);
+}
+
+// Four steps from `first`, clamped to `last` (repeated rows are masked out by the caller).
+fn fourFrom(first: u32, last: u32) -> vec4<u32> {
+  return min(vec4<u32>(first) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(last));
+}
+
+fn fourValid(first: u32, last: u32) -> vec4<bool> {
+  return vec4<u32>(first) + vec4<u32>(0u, 1u, 2u, 3u) <= vec4<u32>(last);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn attentionBackwardQueryRows(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let p = queryParams;
+  let slot = wid.x * WORKGROUP_SIZE + lid.x;   // i * H + h
+  if (slot >= p.tokens * p.heads) { return; }
+  let i = slot / p.heads;
+  let h = slot % p.heads;
+  let dim4 = p.headDim / 4u;
+  let sequenceRow = wid.z * p.tokens;
+  let row = (sequenceRow * p.heads + slot) * dim4;
+  let kvStride = p.kvHeads * dim4;
+  let kvBase = sequenceRow * kvStride + (h / p.groupSize) * dim4;
+
+  // One sweep with a running max (online softmax, Milakov & Gimelshein 2018): total =
+  // sum_j exp(s_j - largest) and weighted = sum_j exp(s_j - largest) dP_j, rescaled whenever the
+  // max grows; then lse = largest + log(total) and delta = sum_j P_ij dP_ij = weighted / total.
+  var largest = LOWEST;
+  var total = 0.0;
+  var weighted = 0.0;
+  for (var j = 0u; j <= i; j += 4u) {
+    let products = queryProducts(row, kvBase + fourFrom(j, i) * kvStride, dim4);
+    let scores = products.scores * p.scale;
+    let next = max(largest, max(max(scores.x, scores.y), max(scores.z, scores.w)));
+    let rescale = exp(largest - next);
+    let weights = select(vec4<f32>(), exp(scores - next), fourValid(j, i));
+    total = total * rescale + dot(weights, vec4<f32>(1.0));
+    weighted = weighted * rescale + dot(weights, products.gradients);
+    largest = next;
+  }
+  let lse = largest + log(total);
+  let delta = weighted / total;
+
+  // dQ_i accumulates in the output row itself: a private row array is no faster on SwiftShader.
+  for (var d = 0u; d < dim4; d++) { queryGrad4[row + d] = vec4<f32>(); }
+  for (var j = 0u; j <= i; j += 4u) {
+    let keys = kvBase + fourFrom(j, i) * kvStride;
+    let products = queryProducts(row, keys, dim4);
+    let probabilities = exp(products.scores * p.scale - lse);
+    let ds = select(vec4<f32>(), probabilities * (products.gradients - delta) * p.scale, fourValid(j, i));
+    for (var d = 0u; d < dim4; d++) {
+      queryGrad4[row + d] += ds.x * key4[keys.x + d] + ds.y * key4[keys.y + d] + ds.z * key4[keys.z + d] +
+        ds.w * key4[keys.w + d];
+    }
+  }
+  rowStatsOut[(sequenceRow * p.heads + slot) * 2u] = lse;
+  rowStatsOut[(sequenceRow * p.heads + slot) * 2u + 1u] = delta;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn attentionBackwardKeyValueRows(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let p = keyValueParams;
+  let slot = wid.x * WORKGROUP_SIZE + lid.x;   // j * Hkv + kv head
+  if (slot >= p.tokens * p.kvHeads) { return; }
+  let j = slot / p.kvHeads;
+  let kvHead = slot % p.kvHeads;
+  let dim4 = p.headDim / 4u;
+  let sequenceRow = wid.z * p.tokens;
+  let kvRow = (sequenceRow * p.kvHeads + slot) * dim4;
+  let last = p.tokens - 1u;
+  for (var d = 0u; d < dim4; d++) {
+    keyGrad4[kvRow + d] = vec4<f32>();
+    valueGrad4[kvRow + d] = vec4<f32>();
+  }
+  for (var g = 0u; g < p.groupSize; g++) {
+    let h = kvHead * p.groupSize + g;
+    for (var i = j; i <= last; i += 4u) {
+      let statsRows = (sequenceRow + fourFrom(i, last)) * p.heads + h;   // (token, head) of each query
+      let queries = statsRows * dim4;
+      let products = keyProducts(queries, kvRow, dim4);
+      let stats = statsRows * 2u;
+      let lse = vec4<f32>(rowStatsIn[stats.x], rowStatsIn[stats.y], rowStatsIn[stats.z], rowStatsIn[stats.w]);
+      let delta = vec4<f32>(
+        rowStatsIn[stats.x + 1u],
+        rowStatsIn[stats.y + 1u],
+        rowStatsIn[stats.z + 1u],
+        rowStatsIn[stats.w + 1u],
+      );
+      let probabilities = select(vec4<f32>(), exp(products.scores * p.scale - lse), fourValid(i, last));
+      let ds = probabilities * (products.gradients - delta) * p.scale;
+      for (var d = 0u; d < dim4; d++) {
+        keyGrad4[kvRow + d] += ds.x * query4[queries.x + d] + ds.y * query4[queries.y + d] +
+          ds.z * query4[queries.z + d] + ds.w * query4[queries.w + d];
+        valueGrad4[kvRow + d] += probabilities.x * outputGrad4[queries.x + d] +
+          probabilities.y * outputGrad4[queries.y + d] + probabilities.z * outputGrad4[queries.z + d] +
+          probabilities.w * outputGrad4[queries.w + d];
+      }
+    }
   }
 }

@@ -11,18 +11,20 @@
 // Layouts: Q, dO, dQ [B, T, H, D]; K, V, dK, dV [B, T, Hkv, D] (B = shape.batch, default 1); head h reads kv head floor(h / (H / Hkv))
 // (as the forward kernels); dK, dV sum the heads of a group in head order (deterministic).
 // The outputs are overwritten, not accumulated (they are activation gradients).
-// Spec: ./reference.ts. Shader: shaders/attention-backward.wgsl.
+// Two shapes of the same two passes (one workgroup or one invocation per row): ./path.ts picks one
+// from the shape, and says why. Spec: ./reference.ts. Shader: shaders/attention-backward.wgsl.
 import { dispatch } from '../../gpu/dispatch';
 import type { Gpu } from '../../gpu/runtime';
 import { UniformBlock } from '../../gpu/uniforms';
 import { KernelInputError } from '../../gpu/errors';
 import { checkDistinct, checkInteger, checkStorage, MAX_GROUPS_PER_DIMENSION } from '../matmul/support';
+import { ATTENTION_BACKWARD_PATHS, attentionBackwardPath, type AttentionBackwardPath } from './path';
 import type { AttentionBackwardShape } from './reference';
 
 const SHADER = 'attention-backward.wgsl';
 const NAME = 'attention backward';
 const WORKGROUP_SIZE = 64;
-/** The shader's workgroup arrays hold one head row. */
+/** The workgroup path's workgroup arrays hold one head row (one limit serves both paths). */
 export const MAX_BACKWARD_HEAD_DIM = 128;
 export const MAX_BACKWARD_HEADS = 128;
 
@@ -43,6 +45,13 @@ export interface AttentionBackwardBuffers {
   valueGradient: GPUBuffer;
 }
 
+interface PassPipelines {
+  query: GPUComputePipeline;
+  keyValue: GPUComputePipeline;
+}
+
+type Grid = [number, number, number];
+
 export class AttentionBackwardKernel {
   /** lse and delta per (token, head), [B, T, H, 2]; grown when a longer sequence comes, never per step. */
   private rowStats: GPUBuffer | null = null;
@@ -50,23 +59,27 @@ export class AttentionBackwardKernel {
   private constructor(
     private readonly gpu: Gpu,
     private readonly label: string,
-    private readonly queryPipeline: GPUComputePipeline,
-    private readonly keyValuePipeline: GPUComputePipeline,
+    private readonly pipelines: Record<AttentionBackwardPath, PassPipelines>,
     private readonly queryUniforms: UniformBlock,
     private readonly keyValueUniforms: UniformBlock,
   ) {}
 
   static async create(gpu: Gpu, label = 'attention-backward'): Promise<AttentionBackwardKernel> {
     const constants = { WORKGROUP_SIZE };
-    const [queryPipeline, keyValuePipeline] = await Promise.all([
-      gpu.pipelines.get({ shader: SHADER, entryPoint: 'attentionBackwardQuery', constants }),
-      gpu.pipelines.get({ shader: SHADER, entryPoint: 'attentionBackwardKeyValue', constants }),
+    const get = (entryPoint: string) => gpu.pipelines.get({ shader: SHADER, entryPoint, constants });
+    const [query, keyValue, queryRows, keyValueRows] = await Promise.all([
+      get('attentionBackwardQuery'),
+      get('attentionBackwardKeyValue'),
+      get('attentionBackwardQueryRows'),
+      get('attentionBackwardKeyValueRows'),
     ]);
     return new AttentionBackwardKernel(
       gpu,
       label,
-      queryPipeline,
-      keyValuePipeline,
+      {
+        'workgroup-per-row': { query, keyValue },
+        'invocation-per-row': { query: queryRows, keyValue: keyValueRows },
+      },
       new UniformBlock(gpu, 32, `${label}:query-params`),
       new UniformBlock(gpu, 32, `${label}:key-value-params`),
     );
@@ -84,8 +97,16 @@ export class AttentionBackwardKernel {
     return this.rowStats;
   }
 
-  /** dQ, dK, dV of causal attention over each of `batch` sequences, from Q, K, V and dO. */
-  encode(pass: GPUComputePassEncoder, b: AttentionBackwardBuffers, shape: AttentionBackwardShape): void {
+  /**
+   * dQ, dK, dV of causal attention over each of `batch` sequences, from Q, K, V and dO. `path`
+   * defaults to ./path.ts's choice for the shape; both give the reference's result (tests, bench).
+   */
+  encode(
+    pass: GPUComputePassEncoder,
+    b: AttentionBackwardBuffers,
+    shape: AttentionBackwardShape,
+    path: AttentionBackwardPath = attentionBackwardPath(shape),
+  ): void {
     const { tokens, numHeads, numKvHeads, headDim } = shape;
     const batch = shape.batch ?? 1;
     checkInteger(NAME, 'tokens (T)', tokens, 1, MAX_GROUPS_PER_DIMENSION);
@@ -98,6 +119,7 @@ export class AttentionBackwardKernel {
       );
     }
     checkInteger(NAME, 'headDim (D)', headDim, 1, MAX_BACKWARD_HEAD_DIM);
+    const grid = this.grid(path, shape);
     const queryBytes = batch * tokens * numHeads * headDim * 4;
     const kvBytes = batch * tokens * numKvHeads * headDim * 4;
     const named: [string, GPUBuffer, number][] = [
@@ -123,24 +145,55 @@ export class AttentionBackwardKernel {
     this.queryUniforms.write(block, pass);
     this.keyValueUniforms.write(block, pass);
     const inputs = [b.query, b.key, b.value, b.outputGradient];
+    const { query, keyValue } = this.pipelines[path];
     dispatch(
       this.gpu,
       pass,
-      this.queryPipeline,
+      query,
       [...inputs, b.queryGradient, stats, this.queryUniforms.buffer],
-      tokens,
-      numHeads,
-      batch,
+      ...grid.query,
     );
     dispatch(
       this.gpu,
       pass,
-      this.keyValuePipeline,
+      keyValue,
       [...inputs, stats, b.keyGradient, b.valueGradient, this.keyValueUniforms.buffer],
-      tokens,
-      numKvHeads,
-      batch,
+      ...grid.keyValue,
     );
+  }
+
+  /** Workgroups of each pass: (row, head, sequence), or (slots of WORKGROUP_SIZE rows x heads, 1, sequence). */
+  private grid(
+    path: AttentionBackwardPath,
+    shape: AttentionBackwardShape,
+  ): Record<'query' | 'keyValue', Grid> {
+    const { tokens, numHeads, numKvHeads, headDim } = shape;
+    const batch = shape.batch ?? 1;
+    if (path === 'workgroup-per-row') {
+      return { query: [tokens, numHeads, batch], keyValue: [tokens, numKvHeads, batch] };
+    }
+    if (path !== 'invocation-per-row') {
+      throw new KernelInputError(
+        `${NAME}: unknown path ${JSON.stringify(path)}; use one of ${ATTENTION_BACKWARD_PATHS.join(', ')}`,
+      );
+    }
+    if (headDim % 4 !== 0) {
+      throw new KernelInputError(
+        `${NAME}: the invocation-per-row path reads rows as vec4 and needs headDim (D) a multiple of 4, ` +
+          `got ${headDim}: use the workgroup-per-row path`,
+      );
+    }
+    const queryGroups = Math.ceil((tokens * numHeads) / WORKGROUP_SIZE);
+    if (queryGroups > MAX_GROUPS_PER_DIMENSION) {
+      throw new KernelInputError(
+        `${NAME}: the invocation-per-row path needs ${queryGroups} workgroups for T ${tokens} x H ${numHeads}, ` +
+          `over the limit of ${MAX_GROUPS_PER_DIMENSION}: use the workgroup-per-row path`,
+      );
+    }
+    return {
+      query: [queryGroups, 1, batch],
+      keyValue: [Math.ceil((tokens * numKvHeads) / WORKGROUP_SIZE), 1, batch],
+    };
   }
 
   destroy(): void {

@@ -15,11 +15,13 @@ describe('a wrong kernel fails the check (with a readable detail)', () => {
       ...args
     ) {
       // Q and dO read as [T, 2, D]: the query heads are misplaced and no kv head is shared.
-      encode.call(this, args[0], args[1], {
-        ...args[2],
-        numKvHeads: args[2].numHeads / 2,
-        numHeads: args[2].numHeads / 2,
-      });
+      encode.call(
+        this,
+        args[0],
+        args[1],
+        { ...args[2], numKvHeads: args[2].numHeads / 2, numHeads: args[2].numHeads / 2 },
+        args[3],
+      );
     });
     const result = await checks[0].run(await testGpu());
     expect(result.pass).toBe(false);

@@ -9,6 +9,7 @@ import { timeComputePass, type TimedResult } from '../../gpu/timing';
 import { gaussian, seededRandom } from '../../testing/logits';
 import type { CheckResources } from '../logits/checks-support';
 import type { AttentionBackwardKernel } from './attention-backward';
+import type { AttentionBackwardPath } from './path';
 import { attentionBackwardReference, type AttentionBackwardShape } from './reference';
 
 export interface AttentionBackwardComparison {
@@ -31,6 +32,8 @@ export async function compareAttentionBackward(
   kernel: AttentionBackwardKernel,
   shape: AttentionBackwardShape,
   seed: number,
+  /** The kernel's own choice when absent. */
+  path?: AttentionBackwardPath,
 ): Promise<AttentionBackwardComparison> {
   const { tokens, numHeads: H, numKvHeads: Hkv, headDim: D } = shape;
   const B = shape.batch ?? 1;
@@ -53,7 +56,7 @@ export async function compareAttentionBackward(
     valueGradient: resources.storage(T * Hkv * D * 4, 'dv'),
   };
   const timing = await timeComputePass(gpu, 'attention-backward-test', (pass) =>
-    kernel.encode(pass, buffers, shape),
+    kernel.encode(pass, buffers, shape, path),
   );
   const start = performance.now();
   // The reference runs each sequence alone: a batch must equal B independent sequences.
@@ -97,7 +100,8 @@ export async function compareAttentionBackward(
       worst = Math.max(worst, Number.isNaN(ratio) ? Infinity : ratio);
       if (!(ratio <= 1)) {
         failures.push(
-          `${B > 1 ? `B ${B} ` : ''}T ${tokens} D ${D} d${name}[${i}]: GPU ${got[i]} vs ${expected[i]}`,
+          `${B > 1 ? `B ${B} ` : ''}T ${tokens} D ${D} d${name}[${i}]: GPU ${got[i]} vs ${expected[i]}` +
+            (path === undefined ? '' : ` (${path})`),
         );
         break;
       }
