@@ -19,44 +19,53 @@ fn halfRowWords(halves: u32) -> u32 {
   return (halves + 1u) / 2u;
 }
 
-fn halfAt(word: u32, index: u32) -> f32 {
-  let pair = unpack2x16float(word);
-  return select(pair.x, pair.y, (index & 1u) == 1u);
-}
+// ---- tiled path: the tiles of matmul.wgsl, filled one packed word (two halves) per element ----
+// n0 and k0 are multiples of 128 and 16, so a tile row starts on a word; a half past the edge
+// (the padding half of an odd row, or past K or the chunk) is stored as zero.
 
-// ---- tiled path: the loaders of matmul.wgsl, decoding one half per element ----
+// "kn": word w of row k holds columns n0 + 2w and n0 + 2w + 1, a pair inside one vec4.
 fn loadTileWKnHalf(n0: u32, k0: u32, thread: u32) {
   let rowWords = halfRowWords(matParams.chunkColumns);
-  for (var e = thread; e < TILE_N * TILE_K; e += TILE_THREADS) {
-    let r = e / TILE_N;
-    let c = e % TILE_N;
+  for (var e = thread; e < TILE_N / 2u * TILE_K; e += TILE_THREADS) {
+    let r = e / (TILE_N / 2u);
+    let c = 2u * (e % (TILE_N / 2u));
     let k = k0 + r;
     let n = n0 + c;
-    var v = 0.0;
-    if (k < matParams.inner && n < matParams.chunkColumns) { v = halfAt(matWHalf[k * rowWords + n / 2u], n); }
-    tileW[r * (TILE_N / 4u) + c / 4u][c % 4u] = v;
+    var pair = vec2<f32>(0.0);
+    if (k < matParams.inner && n < matParams.chunkColumns) {
+      pair = unpack2x16float(matWHalf[k * rowWords + n / 2u]);
+      if (n + 1u >= matParams.chunkColumns) { pair.y = 0.0; }
+    }
+    let slot = r * (TILE_N / 4u) + c / 4u;
+    tileW[slot][c % 4u] = pair.x;
+    tileW[slot][c % 4u + 1u] = pair.y;
   }
 }
 
+// "nk": word w of row n holds k0 + 2w and k0 + 2w + 1, the same column of two tile rows.
 fn loadTileWNkHalf(n0: u32, k0: u32, thread: u32) {
   let rowWords = halfRowWords(matParams.inner);
-  for (var e = thread; e < TILE_N * TILE_K; e += TILE_THREADS) {
-    let c = e / TILE_K;
-    let r = e % TILE_K;
+  for (var e = thread; e < TILE_N * TILE_K / 2u; e += TILE_THREADS) {
+    let c = e / (TILE_K / 2u);
+    let r = 2u * (e % (TILE_K / 2u));
     let k = k0 + r;
     let n = n0 + c;
-    var v = 0.0;
-    if (k < matParams.inner && n < matParams.chunkColumns) { v = halfAt(matWHalf[n * rowWords + k / 2u], k); }
-    tileW[r * (TILE_N / 4u) + c / 4u][c % 4u] = v;
+    var pair = vec2<f32>(0.0);
+    if (k < matParams.inner && n < matParams.chunkColumns) {
+      pair = unpack2x16float(matWHalf[n * rowWords + k / 2u]);
+      if (k + 1u >= matParams.inner) { pair.y = 0.0; }
+    }
+    tileW[r * (TILE_N / 4u) + c / 4u][c % 4u] = pair.x;
+    tileW[(r + 1u) * (TILE_N / 4u) + c / 4u][c % 4u] = pair.y;
   }
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(16, TILE_THREAD_ROWS)
 fn tiledKnHalf(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let thread = lid.y * 16u + lid.x;
   let m0 = wid.y * TILE_M;
   let n0 = wid.x * TILE_N;
-  var acc = TileAccumulators(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+  var acc = zeroAccumulators();
   for (var k0 = 0u; k0 < matParams.inner; k0 += TILE_K) {
     loadTileX(m0, k0, thread);
     loadTileWKnHalf(n0, k0, thread);
@@ -67,12 +76,12 @@ fn tiledKnHalf(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_
   storeTile(m0, n0, lid.x, lid.y, acc);
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(16, TILE_THREAD_ROWS)
 fn tiledNkHalf(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let thread = lid.y * 16u + lid.x;
   let m0 = wid.y * TILE_M;
   let n0 = wid.x * TILE_N;
-  var acc = TileAccumulators(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+  var acc = zeroAccumulators();
   for (var k0 = 0u; k0 < matParams.inner; k0 += TILE_K) {
     loadTileX(m0, k0, thread);
     loadTileWNkHalf(n0, k0, thread);

@@ -9,8 +9,8 @@
 // chunkStart.. of [N, K]; "kn": a [K, chunkColumns] matrix). Spec: src/kernels/matmul/reference.ts.
 //
 // Two paths (chosen on the CPU by M):
-//   tiled*  M > 16: 64 x 64 output tiles, 16 x 16 threads with 4 x 4 outputs each, K in steps of
-//           32 through workgroup memory (tiles stored k-major as vec4).
+//   tiled*  M > 16: TILE_M x 128 output tiles, 8 columns and ROWS_PER_THREAD rows per thread, K in
+//           steps of 16 through workgroup memory (tiles stored k-major as vec4); details below.
 //   gemv*   M <= 16 (decoding): no workgroup memory or barriers; each thread owns 4 output columns
 //           and ROW_BLOCK rows (1 for M = 1, else 4) and streams its part of W once per row block
 //           (the cost is reading W: 545 MB for Qwen2.5's f32 head). "4" variants load vec4:
@@ -57,17 +57,32 @@ fn storeOutput(m: u32, localColumn: u32, sum: f32) {
 }
 
 // ---- tiled path ----
-// Tiles are stored k-major as vec4 of 4 consecutive rows (X) or columns (W), so the inner loop
-// reads two vec4 per 16 multiply-adds. Thread (tx, ty) owns rows 4 ty .. 4 ty + 3 and columns
-// 4 tx .. 4 tx + 3 of the 64 x 64 tile.
-const TILE_M: u32 = 64u;
-const TILE_N: u32 = 64u;
-const TILE_K: u32 = 32u;
-const TILE_THREADS: u32 = 256u;
+// A workgroup of 16 x TILE_THREAD_ROWS threads owns a TILE_M x 128 tile of Y; thread (x, y) owns
+// rows m0 + ROWS_PER_THREAD y + 0 .. ROWS_PER_THREAD - 1 and columns n0 + 8x + 0 .. 7, in named
+// vec4 accumulators (leftQ: row Q, columns 0..3; rightQ: columns 4..7). K advances in steps of 16
+// through two workgroup tiles (8 KB each at TILE_M = 128) stored k-major as vec4 of 4 consecutive
+// rows (X) or columns (W): per k a thread reads 4 vec4 for 64 multiply-adds (8 x 8), or 3 for 32.
+// Tile shapes (matmul.ts TILE_SHAPES): 128 x 128 (16 x 16 threads, 8 x 8 each) for M > 64, and
+// 32 x 128 (16 x 8 threads, 4 x 8 each) for M <= 64, where a 128-row tile would mostly multiply
+// padding. On SwiftShader 8 x 8 per thread ran ~2x faster than the former 4 x 4 (64 x 64 tiles,
+// steps of 32), as in shaders/backward-linear.wgsl. Past the edges the tiles hold zeros and
+// fma(0, 0, s) = s, so padding never changes a sum: every output is one thread's fma chain over
+// k = 0 .. K - 1 in increasing order, the same bits for either tile shape.
+override TILE_THREAD_ROWS: u32 = 16u;   // workgroup size in y: 16 or 8
+override ROWS_PER_THREAD: u32 = 8u;     // 8 or 4
+override TILE_M: u32 = TILE_THREAD_ROWS * ROWS_PER_THREAD;
+override TILE_THREADS: u32 = 16u * TILE_THREAD_ROWS;
+const TILE_N: u32 = 128u;
+const TILE_K: u32 = 16u;
+const TILE_M_MAX: u32 = 128u;
 
-var<workgroup> tileX: array<vec4<f32>, TILE_K * TILE_M / 4u>;   // tileX[k * 16 + m / 4][m % 4]
-var<workgroup> tileW: array<vec4<f32>, TILE_K * TILE_N / 4u>;   // tileW[k * 16 + n / 4][n % 4]
+// tileX is sized for the 128-row tile; the 32-row tile uses its first quarter.
+var<workgroup> tileX: array<vec4<f32>, TILE_K * TILE_M_MAX / 4u>;   // tileX[k * TILE_M / 4 + m / 4][m % 4]
+var<workgroup> tileW: array<vec4<f32>, TILE_K * TILE_N / 4u>;       // tileW[k * 32 + n / 4][n % 4]
 
+// The loaders move one scalar per element: 4 consecutive elements per thread (one vec4 load, or
+// 4 scalar loads with one bounds check) measured no faster on SwiftShader.
+// Consecutive threads read consecutive k of one row of X.
 fn loadTileX(m0: u32, k0: u32, thread: u32) {
   for (var e = thread; e < TILE_M * TILE_K; e += TILE_THREADS) {
     let r = e / TILE_K;
@@ -106,46 +121,97 @@ fn loadTileWNk(n0: u32, k0: u32, thread: u32) {
   }
 }
 
-struct TileAccumulators { row0: vec4<f32>, row1: vec4<f32>, row2: vec4<f32>, row3: vec4<f32> }
-
-fn multiplyTile(tx: u32, ty: u32, acc: ptr<function, TileAccumulators>) {
-  var r0 = (*acc).row0;
-  var r1 = (*acc).row1;
-  var r2 = (*acc).row2;
-  var r3 = (*acc).row3;
-  for (var k = 0u; k < TILE_K; k++) {
-    let a = tileX[k * (TILE_M / 4u) + ty];
-    let b = tileW[k * (TILE_N / 4u) + tx];
-    r0 = fma(vec4<f32>(a.x), b, r0);
-    r1 = fma(vec4<f32>(a.y), b, r1);
-    r2 = fma(vec4<f32>(a.z), b, r2);
-    r3 = fma(vec4<f32>(a.w), b, r3);
-  }
-  *acc = TileAccumulators(r0, r1, r2, r3);
+struct TileAccumulators {
+  left0: vec4<f32>, left1: vec4<f32>, left2: vec4<f32>, left3: vec4<f32>,
+  left4: vec4<f32>, left5: vec4<f32>, left6: vec4<f32>, left7: vec4<f32>,
+  right0: vec4<f32>, right1: vec4<f32>, right2: vec4<f32>, right3: vec4<f32>,
+  right4: vec4<f32>, right5: vec4<f32>, right6: vec4<f32>, right7: vec4<f32>,
 }
 
-fn storeTileRow(m: u32, n: u32, sums: vec4<f32>) {
+fn zeroAccumulators() -> TileAccumulators {
+  let z = vec4<f32>(0.0);
+  return TileAccumulators(z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z);
+}
+
+// One step of TILE_K through the loaded tiles. With ROWS_PER_THREAD = 4 the rows 4..7 are
+// dead code, removed when the pipeline is compiled with that constant.
+fn multiplyTile(tx: u32, ty: u32, acc: ptr<function, TileAccumulators>) {
+  var left0 = (*acc).left0;
+  var left1 = (*acc).left1;
+  var left2 = (*acc).left2;
+  var left3 = (*acc).left3;
+  var left4 = (*acc).left4;
+  var left5 = (*acc).left5;
+  var left6 = (*acc).left6;
+  var left7 = (*acc).left7;
+  var right0 = (*acc).right0;
+  var right1 = (*acc).right1;
+  var right2 = (*acc).right2;
+  var right3 = (*acc).right3;
+  var right4 = (*acc).right4;
+  var right5 = (*acc).right5;
+  var right6 = (*acc).right6;
+  var right7 = (*acc).right7;
+  let xColumn = (ROWS_PER_THREAD / 4u) * ty;
+  for (var k = 0u; k < TILE_K; k++) {
+    let a = tileX[k * (TILE_M / 4u) + xColumn];        // X(m0 + ROWS_PER_THREAD y + 0..3, k0 + k)
+    let b = tileW[k * (TILE_N / 4u) + 2u * tx];        // W(k0 + k, n0 + 8x + 0..3)
+    let bNext = tileW[k * (TILE_N / 4u) + 2u * tx + 1u];  // W(k0 + k, n0 + 8x + 4..7)
+    left0 = fma(vec4<f32>(a.x), b, left0);
+    right0 = fma(vec4<f32>(a.x), bNext, right0);
+    left1 = fma(vec4<f32>(a.y), b, left1);
+    right1 = fma(vec4<f32>(a.y), bNext, right1);
+    left2 = fma(vec4<f32>(a.z), b, left2);
+    right2 = fma(vec4<f32>(a.z), bNext, right2);
+    left3 = fma(vec4<f32>(a.w), b, left3);
+    right3 = fma(vec4<f32>(a.w), bNext, right3);
+    if (ROWS_PER_THREAD > 4u) {
+      let aNext = tileX[k * (TILE_M / 4u) + xColumn + 1u];  // X(m0 + 8y + 4..7, k0 + k)
+      left4 = fma(vec4<f32>(aNext.x), b, left4);
+      right4 = fma(vec4<f32>(aNext.x), bNext, right4);
+      left5 = fma(vec4<f32>(aNext.y), b, left5);
+      right5 = fma(vec4<f32>(aNext.y), bNext, right5);
+      left6 = fma(vec4<f32>(aNext.z), b, left6);
+      right6 = fma(vec4<f32>(aNext.z), bNext, right6);
+      left7 = fma(vec4<f32>(aNext.w), b, left7);
+      right7 = fma(vec4<f32>(aNext.w), bNext, right7);
+    }
+  }
+  *acc = TileAccumulators(
+    left0, left1, left2, left3, left4, left5, left6, left7,
+    right0, right1, right2, right3, right4, right5, right6, right7,
+  );
+}
+
+// Y[m, n .. n + 7] from the sums of columns n .. n + 3 (left) and n + 4 .. n + 7 (right).
+fn storeTileRow(m: u32, n: u32, left: vec4<f32>, right: vec4<f32>) {
   if (m >= matParams.rows) { return; }
-  for (var j = 0u; j < 4u; j++) {
-    if (n + j < matParams.chunkColumns) { storeOutput(m, n + j, sums[j]); }
+  for (var j = 0u; j < 8u; j++) {
+    if (n + j < matParams.chunkColumns) { storeOutput(m, n + j, select(right[j % 4u], left[j % 4u], j < 4u)); }
   }
 }
 
 fn storeTile(m0: u32, n0: u32, tx: u32, ty: u32, acc: TileAccumulators) {
-  let m = m0 + 4u * ty;
-  let n = n0 + 4u * tx;
-  storeTileRow(m, n, acc.row0);
-  storeTileRow(m + 1u, n, acc.row1);
-  storeTileRow(m + 2u, n, acc.row2);
-  storeTileRow(m + 3u, n, acc.row3);
+  let m = m0 + ROWS_PER_THREAD * ty;
+  let n = n0 + 8u * tx;
+  storeTileRow(m, n, acc.left0, acc.right0);
+  storeTileRow(m + 1u, n, acc.left1, acc.right1);
+  storeTileRow(m + 2u, n, acc.left2, acc.right2);
+  storeTileRow(m + 3u, n, acc.left3, acc.right3);
+  if (ROWS_PER_THREAD > 4u) {
+    storeTileRow(m + 4u, n, acc.left4, acc.right4);
+    storeTileRow(m + 5u, n, acc.left5, acc.right5);
+    storeTileRow(m + 6u, n, acc.left6, acc.right6);
+    storeTileRow(m + 7u, n, acc.left7, acc.right7);
+  }
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(16, TILE_THREAD_ROWS)
 fn tiledKn(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let thread = lid.y * 16u + lid.x;
   let m0 = wid.y * TILE_M;
   let n0 = wid.x * TILE_N;
-  var acc = TileAccumulators(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+  var acc = zeroAccumulators();
   for (var k0 = 0u; k0 < matParams.inner; k0 += TILE_K) {
     loadTileX(m0, k0, thread);
     loadTileWKn(n0, k0, thread);
@@ -156,12 +222,12 @@ fn tiledKn(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) 
   storeTile(m0, n0, lid.x, lid.y, acc);
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(16, TILE_THREAD_ROWS)
 fn tiledNk(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let thread = lid.y * 16u + lid.x;
   let m0 = wid.y * TILE_M;
   let n0 = wid.x * TILE_N;
-  var acc = TileAccumulators(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+  var acc = zeroAccumulators();
   for (var k0 = 0u; k0 < matParams.inner; k0 += TILE_K) {
     loadTileX(m0, k0, thread);
     loadTileWNk(n0, k0, thread);

@@ -1,6 +1,8 @@
 // Bench rows for the matmul kernel at the engine's shapes: a GPT-2-shaped model with d = 256
 // (c_attn 256 -> 768, "kn"; the tied head 256 -> 50,257, "nk") and Qwen2.5-0.5B's MLP
-// up-projection (896 -> 4,864, "nk"), at M = 1 (decoding, GEMV path) and M = 64 (prefill, tiled).
+// up-projection (896 -> 4,864, "nk"), at M = 1 (decoding, GEMV path) and M = 64 (prefill, tiled,
+// also with f16 weights); and at training shapes: a tiny model's c_fc (64 -> 256) at M = 48 and
+// 128 (the 32- and 128-row tiles), and the FFN up-projection of backward-linear/bench.ts at M = 1024.
 // Baseline "js-loop": the same product in a plain JavaScript i-k-j triple loop over Float32Arrays
 // on the CPU (full shape). GPU side: one submission, awaited with onSubmittedWorkDone (the output
 // stays on the GPU, as in the engine). GFLOP/s = 2 M N K / median GPU time of this case's runs
@@ -9,7 +11,7 @@
 import type { BenchCase, BenchInstance } from '../../bench/types';
 import { uploadStorage } from '../../gpu/readback';
 import type { Gpu } from '../../gpu/runtime';
-import { destroyWeight, uploadWeight, type WeightLayout } from './chunks';
+import { destroyWeight, uploadWeight, type WeightDtype, type WeightLayout } from './chunks';
 import { matmulPath, MatmulKernel } from './matmul';
 import { matmulJsLoop } from './reference';
 import { gaussianArray } from './testing';
@@ -20,13 +22,23 @@ interface Shape {
   n: number;
   layout: WeightLayout;
   what: string;
+  dtype?: WeightDtype;
 }
 
-const SHAPES: Shape[] = [1, 64].flatMap((m) => [
-  { m, k: 256, n: 768, layout: 'kn' as const, what: 'gpt2-d256 c_attn' },
-  { m, k: 256, n: 50_257, layout: 'nk' as const, what: 'gpt2-d256 head' },
-  { m, k: 896, n: 4_864, layout: 'nk' as const, what: 'qwen2.5-0.5b up' },
-]);
+const SHAPES: Shape[] = [
+  ...[1, 64].flatMap((m) => [
+    { m, k: 256, n: 768, layout: 'kn' as const, what: 'gpt2-d256 c_attn' },
+    { m, k: 256, n: 50_257, layout: 'nk' as const, what: 'gpt2-d256 head' },
+    { m, k: 896, n: 4_864, layout: 'nk' as const, what: 'qwen2.5-0.5b up' },
+  ]),
+  { m: 64, k: 896, n: 4_864, layout: 'nk', what: 'qwen2.5-0.5b up', dtype: 'f16' },
+  // Training of tiny models: M = batch x tokens, d = 64, MLP 64 -> 256.
+  { m: 48, k: 64, n: 256, layout: 'kn', what: 'tiny train c_fc' },
+  { m: 128, k: 64, n: 256, layout: 'kn', what: 'tiny train c_fc' },
+  // The FFN training shape of backward-linear/bench.ts (T = 1024, d = 256, I = 1024).
+  { m: 1024, k: 256, n: 1024, layout: 'kn', what: 'ffn up, T=1024' },
+  { m: 1024, k: 256, n: 1024, layout: 'nk', what: 'ffn up, T=1024' },
+];
 
 function median(samples: readonly number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -34,9 +46,9 @@ function median(samples: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function matmulCase({ m, k, n, layout, what }: Shape): BenchCase {
+function matmulCase({ m, k, n, layout, what, dtype = 'f32' }: Shape): BenchCase {
   const samples: number[] = [];
-  const base = `M=${m} K=${k} N=${n} ${layout} (${what})`;
+  const base = `M=${m} K=${k} N=${n} ${layout}${dtype === 'f16' ? ' f16' : ''} (${what})`;
   return {
     name: `matmul/${matmulPath(m)}`,
     get shape() {
@@ -51,7 +63,7 @@ function matmulCase({ m, k, n, layout, what }: Shape): BenchCase {
       const xData = gaussianArray(1, m * k);
       const wData = gaussianArray(2, n * k, 0.05);
       const x = uploadStorage(gpu, xData, `${label}:x`);
-      const weight = uploadWeight(gpu, wData, layout, n, k, `${label}:w`);
+      const weight = uploadWeight(gpu, wData, layout, n, k, `${label}:w`, undefined, dtype);
       const y = gpu.device.createBuffer({
         label: `${label}:y`,
         size: m * n * 4,

@@ -10,7 +10,7 @@ import { f32ArrayToF16 } from '../../model/loading/float16';
 import { testGpu } from '../../testing/gpu';
 import { storage } from '../../testing/run';
 import { destroyWeight, uploadWeightF16Bits, type MatmulWeight } from './chunks';
-import { MatmulKernel, type MatmulOptions } from './matmul';
+import { MatmulKernel, type MatmulOptions, type MatmulTileRows } from './matmul';
 import { matmulReference } from './reference';
 import {
   compareMatmul,
@@ -30,15 +30,22 @@ afterAll(() => {
 });
 
 const kernels = new Map<string, Promise<MatmulKernel>>();
-async function kernelFor(path: MatmulOptions['path'] = 'auto') {
+async function kernelFor(path: MatmulOptions['path'] = 'auto', tileRows?: MatmulTileRows) {
   const gpu = await testGpu();
-  let kernel = kernels.get(path);
-  if (!kernel) kernels.set(path, (kernel = MatmulKernel.create(gpu, `matmul-f16-test-${path}`, { path })));
+  const key = `${path}${tileRows ? `-${tileRows}` : ''}`;
+  // A forced tile height compiles only its f16 pipelines.
+  const options: MatmulOptions = tileRows ? { path, tileRows, weightDtypes: ['f16'] } : { path };
+  let kernel = kernels.get(key);
+  if (!kernel) kernels.set(key, (kernel = MatmulKernel.create(gpu, `matmul-f16-test-${key}`, options)));
   return { gpu, kernel: await kernel };
 }
 
-async function parity(c: MatmulCase, path: MatmulOptions['path'] = 'auto'): Promise<Float32Array> {
-  const { gpu, kernel } = await kernelFor(path);
+async function parity(
+  c: MatmulCase,
+  path: MatmulOptions['path'] = 'auto',
+  tileRows?: MatmulTileRows,
+): Promise<Float32Array> {
+  const { gpu, kernel } = await kernelFor(path, tileRows);
   const got = await runMatmulCase(gpu, kernel, c);
   expect(gpu.takeUncapturedErrors()).toEqual([]);
   const report = compareMatmul(got, referenceFor(c), c);
@@ -71,6 +78,26 @@ describe('f16 weights match the reference on the rounded weights', () => {
     test.each(shapes)(`${layout} $path M=$m K=$k N=$n`, ({ path, m, k, n }) =>
       expectParity(f16Case(m * 1000 + k + n, { m, k, n }, layout), path),
     );
+  }
+});
+
+describe('f16 tile heights: 32 and 128 rows give the same bits and both match the reference', () => {
+  // Odd K and odd chunk widths put the padding half of a packed row inside a tile.
+  const cases = [
+    { m: 3, k: 33, n: 65 },
+    { m: 130, k: 255, n: 257 },
+    { m: 65, k: 63, n: 301, limit: 70 * 64 * 2 },
+  ];
+  for (const layout of ['nk', 'kn'] as const) {
+    test.each(cases)(`${layout} M=$m K=$k N=$n limit $limit`, async ({ m, k, n, limit }) => {
+      const c: MatmulCase = { ...f16Case(m + k + n, { m, k, n }, layout), chunkLimit: limit };
+      const small = await parity(c, 'tiled', 32);
+      const large = await parity(c, 'tiled', 128);
+      const differing = new Uint32Array(small.buffer).findIndex(
+        (bits, i) => bits !== new Uint32Array(large.buffer)[i],
+      );
+      expect(differing, `32-row tile ${small[differing]} vs 128-row ${large[differing]}`).toBe(-1);
+    });
   }
 });
 

@@ -1,12 +1,13 @@
 // Parity of the matmul kernel with the f64 reference on shapes that are not multiples of any tile
-// (M 1/3/17, K 64/255/896, N 1/257/5000), both layouts, both paths, chunked weights with uneven
-// chunks, the fused epilogue and large magnitudes. Criterion: compareMatmul's rounding bound
+// (M 1/3/17, K 64/255/896, N 1/257/5000), both layouts, both paths, both tile heights of the
+// tiled path (which must agree bit for bit), chunked weights with uneven chunks, the fused
+// epilogue and large magnitudes. Criterion: compareMatmul's rounding bound
 // (2 gamma_K sum|x w|, see ./testing.ts), a proof-based tolerance rather than a guessed one.
 import { afterAll, describe, expect, test } from 'vitest';
 import { testGpu } from '../../testing/gpu';
 import { storage } from '../../testing/run';
 import type { MatmulWeight } from './chunks';
-import { MatmulKernel, type MatmulEpilogue, type MatmulOptions } from './matmul';
+import { MatmulKernel, type MatmulEpilogue, type MatmulOptions, type MatmulTileRows } from './matmul';
 import {
   compareMatmul,
   gaussianArray,
@@ -25,15 +26,18 @@ afterAll(() => {
 });
 
 const kernels = new Map<string, Promise<MatmulKernel>>();
-async function kernelFor(path: MatmulOptions['path'] = 'auto') {
+async function kernelFor(path: MatmulOptions['path'] = 'auto', tileRows?: MatmulTileRows) {
   const gpu = await testGpu();
-  let kernel = kernels.get(path);
-  if (!kernel) kernels.set(path, (kernel = MatmulKernel.create(gpu, `matmul-test-${path}`, { path })));
+  const key = `${path}${tileRows ? `-${tileRows}` : ''}`;
+  // A forced tile height compiles only its f32 pipelines.
+  const options: MatmulOptions = tileRows ? { path, tileRows, weightDtypes: ['f32'] } : { path };
+  let kernel = kernels.get(key);
+  if (!kernel) kernels.set(key, (kernel = MatmulKernel.create(gpu, `matmul-test-${key}`, options)));
   return { gpu, kernel: await kernel };
 }
 
-async function parity(c: MatmulCase, path: MatmulOptions['path'] = 'auto') {
-  const { gpu, kernel } = await kernelFor(path);
+async function parityOutput(c: MatmulCase, path: MatmulOptions['path'] = 'auto', tileRows?: MatmulTileRows) {
+  const { gpu, kernel } = await kernelFor(path, tileRows);
   const got = await runMatmulCase(gpu, kernel, c);
   expect(gpu.takeUncapturedErrors()).toEqual([]);
   const report = compareMatmul(got, referenceFor(c), c);
@@ -41,7 +45,11 @@ async function parity(c: MatmulCase, path: MatmulOptions['path'] = 'auto') {
   worst.ratio = Math.max(worst.ratio, report.worstRatio);
   worst.relative = Math.max(worst.relative, report.worstRelative);
   worst.cases++;
-  return report;
+  return { got, report };
+}
+
+async function parity(c: MatmulCase, path: MatmulOptions['path'] = 'auto') {
+  return (await parityOutput(c, path)).report;
 }
 
 async function expectParity(c: MatmulCase, path: MatmulOptions['path'] = 'auto'): Promise<void> {
@@ -77,6 +85,34 @@ describe('each path on shapes the other path usually takes', () => {
     ['kn', { m: 16, k: 896, n: 258 }],
     ['kn', { m: 16, k: 64, n: 256 }],
   ] as const)('gemv %s M=16', (layout, shape) => expectParity(seededCase(8, shape, layout), 'gemv'));
+});
+
+describe('tile heights: 32 and 128 rows give the same bits and both match the reference', () => {
+  // M around and past each tile edge; K not a multiple of the step of 16; N past 128-column tiles.
+  const cases: { m: number; k: number; n: number; limit?: number; epilogue?: 'gelu' | 'accumulate' }[] = [
+    { m: 3, k: 33, n: 65 },
+    { m: 130, k: 255, n: 257 },
+    { m: 65, k: 64, n: 1001, limit: 300 * 64 * 4 },
+    { m: 129, k: 896, n: 130, epilogue: 'gelu' },
+    { m: 40, k: 17, n: 300, epilogue: 'accumulate' },
+  ];
+  for (const layout of ['nk', 'kn'] as const) {
+    test.each(cases)(
+      `${layout} M=$m K=$k N=$n limit $limit $epilogue`,
+      async ({ m, k, n, limit, epilogue }) => {
+        const c: MatmulCase = { ...seededCase(m + k + n, { m, k, n }, layout, 1, 0.2), chunkLimit: limit };
+        if (epilogue) c.bias = gaussianArray(m + 1, n, 0.5);
+        if (epilogue === 'gelu') c.activation = 'gelu';
+        if (epilogue === 'accumulate') c.accumulateInto = gaussianArray(m + 2, m * n, 10);
+        const small = await parityOutput(c, 'tiled', 32);
+        const large = await parityOutput(c, 'tiled', 128);
+        const differing = new Uint32Array(small.got.buffer).findIndex(
+          (bits, i) => bits !== new Uint32Array(large.got.buffer)[i],
+        );
+        expect(differing, `32-row tile ${small.got[differing]} vs 128-row ${large.got[differing]}`).toBe(-1);
+      },
+    );
+  }
 });
 
 describe('chunked weights (an artificial binding limit splits N unevenly)', () => {

@@ -13,9 +13,16 @@
 //
 // Path: M <= 16 (decoding, speculative verification) takes the GEMV kernels, which stream W once
 // for M = 1 and ceil(M / 4) times otherwise, with vec4 loads where the layout allows; larger M
-// the 64 x 64 tiled kernel. One dispatch per chunk. Kernels are compiled once per device (the
-// pipeline cache); an instance owns the uniform blocks of one use-site: encode it once per
-// submission (a second encode in the same submission would overwrite the first one's parameters).
+// the tiled kernel: 128 x 128 tiles with 8 x 8 outputs per thread, or for M <= 64 (training of
+// small models, M = batch x tokens) 32 x 128 tiles with 4 x 8, since most of a 128-row tile would
+// be padding. Either tile gives the same bits. On SwiftShader (same run, against the former
+// 64 x 64 tiles with 4 x 4 per thread): 2.2-2.3x at M = 1024, K = 256, N = 1024 (f32 and f16
+// weights), 2.5-2.9x at M = 128, K = 64, N = 256; for M = 20..64 the 32-row tile beat the
+// 128-row one by 1.2-1.6x, and a 64-row tile was ~8% faster at M = 33..64 but 1.45x slower at
+// M <= 32, so it is not built (each tiled pipeline takes ~2 s to compile on SwiftShader).
+// One dispatch per chunk. Kernels are compiled once per device (the pipeline cache); an instance
+// owns the uniform blocks of one use-site: encode it once per submission (a second encode in the
+// same submission would overwrite the first one's parameters).
 import { dispatch } from '../../gpu/dispatch';
 import { KernelInputError } from '../../gpu/errors';
 import type { Gpu } from '../../gpu/runtime';
@@ -32,7 +39,20 @@ export const GEMV_MAX_ROWS = 16;
 const GEMV_WORKGROUP = 64;
 /** Output columns per GEMV workgroup: 4 per thread. */
 const GEMV_COLUMNS_PER_GROUP = GEMV_WORKGROUP * 4;
-const TILE = 64;
+/** Output columns per tiled workgroup (shaders/matmul.wgsl TILE_N): 8 per thread, 16 threads. */
+const TILE_COLUMNS = 128;
+/**
+ * Tiled workgroup shapes by rows of Y per workgroup (shaders/matmul.wgsl TILE_M): 16 threads
+ * across, TILE_THREAD_ROWS down, ROWS_PER_THREAD x 8 outputs each.
+ */
+const TILE_SHAPES = {
+  128: { TILE_THREAD_ROWS: 16, ROWS_PER_THREAD: 8 },
+  32: { TILE_THREAD_ROWS: 8, ROWS_PER_THREAD: 4 },
+} as const;
+export type MatmulTileRows = keyof typeof TILE_SHAPES;
+const TILE_ROWS = [128, 32] as const satisfies readonly MatmulTileRows[];
+/** Largest M the 32-row tile takes; above it the 128-row tile wastes less than it gains. */
+const SMALL_TILE_MAX_ROWS = 64;
 
 const FLAG_BIAS = 1;
 const FLAG_GELU = 2;
@@ -62,6 +82,11 @@ export function matmulPath(m: number): MatmulPath {
   return m <= GEMV_MAX_ROWS ? 'gemv' : 'tiled';
 }
 
+/** The tile height the tiled path takes for M rows. */
+export function matmulTileRows(m: number): MatmulTileRows {
+  return m <= SMALL_TILE_MAX_ROWS ? 32 : 128;
+}
+
 const GEMV_ENTRY_POINTS = ['gemvNk4', 'gemvNk1', 'gemvKn4', 'gemvKn1'] as const;
 const TILED_ENTRY_POINTS = ['tiledNk', 'tiledKn'] as const;
 const GEMV_F16_ENTRY_POINTS = ['gemvNkHalf', 'gemvKnHalf'] as const;
@@ -69,16 +94,17 @@ const TILED_F16_ENTRY_POINTS = ['tiledNkHalf', 'tiledKnHalf'] as const;
 /** GEMV rows per pass over W: 1 for M = 1 (no wasted work), else 4 (W streamed ceil(M/4) times). */
 const ROW_BLOCKS = [1, 4] as const;
 
-/** Pipeline key: a tiled entry point, or a GEMV entry point with its row block. */
+/** Pipeline key: a tiled entry point with its tile height, or a GEMV entry point with its row block. */
 type PipelineName =
-  | (typeof TILED_ENTRY_POINTS)[number]
-  | (typeof TILED_F16_ENTRY_POINTS)[number]
+  | `${(typeof TILED_ENTRY_POINTS)[number] | (typeof TILED_F16_ENTRY_POINTS)[number]}/${MatmulTileRows}`
   | `${(typeof GEMV_ENTRY_POINTS)[number] | (typeof GEMV_F16_ENTRY_POINTS)[number]}/${1 | 4}`;
 type PipelineSpec = [PipelineName, string, string, Record<string, number>];
 
 export interface MatmulOptions {
   /** Force a path (tests, benchmarks); "auto" picks by M. */
   path?: 'auto' | MatmulPath;
+  /** Force the tiled path's tile height (tests, benchmarks); "auto" picks by M (matmulTileRows). */
+  tileRows?: 'auto' | MatmulTileRows;
   /** Weight element types to compile pipelines for; default both. */
   weightDtypes?: readonly WeightDtype[];
 }
@@ -91,19 +117,24 @@ export class MatmulKernel {
     private readonly label: string,
     private readonly pipelines: Map<PipelineName, GPUComputePipeline>,
     private readonly path: 'auto' | MatmulPath,
+    private readonly tileRows: 'auto' | MatmulTileRows,
     private readonly weightDtypes: readonly WeightDtype[],
   ) {}
 
   static async create(gpu: Gpu, label = KERNEL, options: MatmulOptions = {}): Promise<MatmulKernel> {
     const path = options.path ?? 'auto';
+    const tileRows = options.tileRows ?? 'auto';
     const weightDtypes = options.weightDtypes ?? ['f32', 'f16'];
     // A kernel forced onto one path compiles only that path's pipelines, and only for its dtypes.
     const specs: PipelineSpec[] = [];
     for (const dtype of weightDtypes) {
       const shader = dtype === 'f16' ? SHADER_F16 : SHADER;
       if (path !== 'gemv') {
-        for (const e of dtype === 'f16' ? TILED_F16_ENTRY_POINTS : TILED_ENTRY_POINTS)
-          specs.push([e, shader, e, {}]);
+        for (const e of dtype === 'f16' ? TILED_F16_ENTRY_POINTS : TILED_ENTRY_POINTS) {
+          for (const rows of tileRows === 'auto' ? TILE_ROWS : [tileRows]) {
+            specs.push([`${e}/${rows}`, shader, e, { ...TILE_SHAPES[rows] }]);
+          }
+        }
       }
       if (path !== 'tiled') {
         for (const e of dtype === 'f16' ? GEMV_F16_ENTRY_POINTS : GEMV_ENTRY_POINTS) {
@@ -117,7 +148,7 @@ export class MatmulKernel {
       specs.map(([, shader, entryPoint, constants]) => gpu.pipelines.get({ shader, entryPoint, constants })),
     );
     const pipelines = new Map(specs.map(([name], i) => [name, compiled[i]]));
-    return new MatmulKernel(gpu, label, pipelines, path, weightDtypes);
+    return new MatmulKernel(gpu, label, pipelines, path, tileRows, weightDtypes);
   }
 
   /** Y [M, N] <- epilogue(X [M, K] . W), one dispatch per chunk of W. */
@@ -144,8 +175,9 @@ export class MatmulKernel {
       const layout = weight.layout === 'nk' ? 'Nk' : 'Kn';
       const half = weight.dtype === 'f16';
       if (path === 'tiled') {
-        const pipeline = this.pipeline(`tiled${layout}${half ? 'Half' : ''}`);
-        dispatch(this.gpu, pass, pipeline, buffers, Math.ceil(width / TILE), Math.ceil(m / TILE));
+        const rows = this.tileRowsFor(m);
+        const pipeline = this.pipeline(`tiled${layout}${half ? 'Half' : ''}/${rows}`);
+        dispatch(this.gpu, pass, pipeline, buffers, Math.ceil(width / TILE_COLUMNS), Math.ceil(m / rows));
       } else {
         const vec4 = weight.layout === 'nk' ? k % 4 === 0 : width % 4 === 0;
         const variant = half ? 'Half' : vec4 ? '4' : '1';
@@ -164,7 +196,7 @@ export class MatmulKernel {
   ): MatmulPath {
     const { m, k, n } = shape;
     const path = this.path === 'auto' ? matmulPath(m) : this.path;
-    const maxM = path === 'gemv' ? GEMV_MAX_ROWS : TILE * MAX_GROUPS_PER_DIMENSION;
+    const maxM = path === 'gemv' ? GEMV_MAX_ROWS : this.tileRowsFor(m) * MAX_GROUPS_PER_DIMENSION;
     checkInteger(KERNEL, `M (rows of X) on the ${path} path`, m, 1, maxM);
     checkInteger(KERNEL, 'K (inner size)', k, 1, 2 ** 24);
     checkInteger(KERNEL, 'N (output columns)', n, 1, 2 ** 24);
@@ -200,13 +232,17 @@ export class MatmulKernel {
     if (epilogue.bias) inputs.push(['bias', epilogue.bias]);
     checkDistinct(KERNEL, ['Y', y], inputs);
     const widest = Math.max(...weight.chunks.map((c) => c.end - c.start));
-    const groups = Math.ceil(widest / (path === 'gemv' ? GEMV_COLUMNS_PER_GROUP : TILE));
+    const groups = Math.ceil(widest / (path === 'gemv' ? GEMV_COLUMNS_PER_GROUP : TILE_COLUMNS));
     if (groups > MAX_GROUPS_PER_DIMENSION) {
       throw new KernelInputError(
         `${KERNEL}: a chunk of ${widest} columns needs ${groups} workgroups, over 65535`,
       );
     }
     return path;
+  }
+
+  private tileRowsFor(m: number): MatmulTileRows {
+    return this.tileRows === 'auto' ? matmulTileRows(m) : this.tileRows;
   }
 
   private pipeline(name: PipelineName): GPUComputePipeline {
