@@ -12,7 +12,7 @@ import { RECIPES, type DefaultModelId, type Recipe } from './recipes';
 import { trainRecipe, type TrainedModel } from './train';
 
 export interface TrainDefaultsOptions {
-  /** Models to train (default: all). The evaluation needs all four. */
+  /** Models to train (default: all). The language models' evaluation needs all three of them. */
   only?: DefaultModelId[];
   /** Multiplies every recipe's steps (quick trial runs; 1 for the committed models). */
   stepsScale?: number;
@@ -63,8 +63,9 @@ async function run(options: TrainDefaultsOptions): Promise<void> {
     trained.set(recipe.id, { recipe, model });
   }
   let evaluation = new Map<DefaultModelId, string[]>();
-  if (trained.size === RECIPES.length) {
-    const models = {} as Record<DefaultModelId, WgslModel>;
+  {
+    // Each card's evaluation needs its models: the VLM alone, or the three language models together.
+    const models: DefaultModels = {};
     try {
       for (const [id, { recipe, model }] of trained) {
         models[id] = await WgslModel.create(
@@ -76,15 +77,13 @@ async function run(options: TrainDefaultsOptions): Promise<void> {
           { name: recipe.folder, weightDtype: 'f32' },
         );
       }
-      evaluation = await evaluateModels(gpu, models as DefaultModels, {
+      evaluation = await evaluateModels(gpu, models, {
         scenes: options.evalScenes ?? 200,
         log,
       });
     } finally {
       for (const m of Object.values(models)) m.dispose();
     }
-  } else {
-    log('evaluation skipped: it needs all four models (run without --only)');
   }
   for (const [id, { recipe, model }] of trained) {
     const files = checkpointFiles({
