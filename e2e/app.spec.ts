@@ -32,7 +32,8 @@ async function browserAdapter(page: Page) {
 
 const panel = (page: Page) => page.getByRole('region', { name: 'Kernel check' });
 
-async function openReady(page: Page, path = '/') {
+/** Opens the Kernel check tab (the landing tab is Shapes) with the GPU ready. */
+async function openReady(page: Page, path = '/#checks') {
   await page.goto(path);
   await expect(page.getByTestId('gpu-status')).toHaveText('GPU ready');
   await expect(page.getByRole('button', { name: 'Run all checks' })).toBeEnabled();
@@ -136,7 +137,7 @@ test('without WebGPU the page says so and what to do, and starts no worker', asy
 test('a device lost mid-run ends the run with a clear error, and Reconnect GPU recovers', async ({
   page,
 }) => {
-  await openReady(page, '/?debug');
+  await openReady(page, '/?debug#checks');
   // Lose the device as soon as the first check starts, from inside the page (no round trips).
   await page.evaluate(() => {
     const observer = new MutationObserver(() => {

@@ -94,6 +94,11 @@ export interface GenerateOptions {
   choose: TokenChooser;
   /** Text (tokenized with special tokens, as transformers does) or token ids. */
   prompt: string | readonly number[];
+  /**
+   * Vision-language models: the image the prompt's placeholder tokens stand for (see
+   * ForwardSequence.image), sent with the prompt's forward.
+   */
+  image?: Float32Array;
   maxTokens: number;
   /** Ids that end generation; default the tokenizer's (tokenizer_config + generation_config). */
   eosTokenIds?: readonly number[];
@@ -152,7 +157,8 @@ export async function generate(options: GenerateOptions): Promise<GenerationResu
         stopReason = 'cancelled';
         break;
       }
-      const { logits } = await model.forward({ sequences: [{ sequence, tokens: input }] });
+      const image = step === 0 ? options.image : undefined;
+      const { logits } = await model.forward({ sequences: [{ sequence, tokens: input, image }] });
       const { id, probability } = await choose(logits, step);
       const known = tokenizer.idToToken(id) !== undefined;
       // An id the tokenizer cannot decode is shown as a placeholder; the stream continues around it.

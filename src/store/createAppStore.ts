@@ -2,6 +2,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createChecksSlice } from './checksSlice';
 import { createGpuSlice, gpuOnEvent } from './gpuSlice';
 import { createModelSlice, modelOnEvent } from './modelSlice';
+import { createShapesSlice, shapesOnEvent } from './shapesSlice';
 import { createTrainSlice, trainOnEvent } from './trainSlice';
 import type { AppState, StoreDeps } from './types';
 import type { WorkerClient } from '../worker/client';
@@ -14,11 +15,15 @@ export function createAppStore(deps: {
   hasWebGpu(): boolean;
   startClient(): WorkerClient;
   now?: () => number;
+  /** Where the default models are served: an absolute URL of the folder holding them. */
+  modelsUrl?: string;
 }): StoreApi<AppState> {
+  const modelsUrl = new URL(deps.modelsUrl ?? 'http://localhost/models/');
   let client: WorkerClient | null = null;
   const storeDeps: StoreDeps = {
     hasWebGpu: deps.hasWebGpu,
     now: deps.now ?? (() => performance.now()),
+    modelFolderUrl: (name) => new URL(`${name}/`, modelsUrl).href,
     client() {
       // A crashed worker cannot recover; "Try again" then starts a fresh one.
       if (!client || client.isCrashed) {
@@ -28,6 +33,7 @@ export function createAppStore(deps: {
             gpu: gpuOnEvent(s.gpu, event),
             model: modelOnEvent(s.model, event),
             train: trainOnEvent(s.train, event),
+            shapes: shapesOnEvent(s.shapes, event),
           })),
         );
       }
@@ -39,6 +45,7 @@ export function createAppStore(deps: {
     ...createChecksSlice(storeDeps)(...a),
     ...createModelSlice(storeDeps)(...a),
     ...createTrainSlice(storeDeps)(...a),
+    ...createShapesSlice(storeDeps)(...a),
   }));
   return store;
 }

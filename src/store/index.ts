@@ -7,6 +7,8 @@ import type { AppState } from './types';
 export const appStore = createAppStore({
   hasWebGpu: () => typeof navigator !== 'undefined' && 'gpu' in navigator && Boolean(navigator.gpu),
   startClient: startGpuWorker,
+  // public/models/, wherever the app is served from.
+  modelsUrl: new URL(`${import.meta.env.BASE_URL}models/`, location.href).href,
 });
 
 export function useAppStore<T>(selector: (state: AppState) => T): T {
@@ -18,3 +20,4 @@ export type { GpuState, GpuStatus } from './gpuSlice';
 export type { ChecksState, CheckResultState, CheckStatus } from './checksSlice';
 export type { GenerationState, InspectionState, ModelState, ModelStatus } from './modelSlice';
 export type { TrainState } from './trainSlice';
+export type { ShapesImage, ShapesModelState, ShapesRun, ShapesState } from './shapesSlice';

@@ -1,11 +1,13 @@
 import type { WorkerClient } from '../worker/client';
+import type { ShapesModelName } from '../worker/shapesTypes';
 import type { ChecksSlice } from './checksSlice';
 import type { GpuSlice } from './gpuSlice';
 import type { ModelSlice } from './modelSlice';
+import type { ShapesSlice } from './shapesSlice';
 import type { TrainSlice } from './trainSlice';
 
 /** The whole app state: every slice, combined once in ./index.ts. */
-export type AppState = GpuSlice & ChecksSlice & ModelSlice & TrainSlice;
+export type AppState = GpuSlice & ChecksSlice & ModelSlice & TrainSlice & ShapesSlice;
 
 /** What the store needs from the outside world; tests pass fakes. */
 export interface StoreDeps {
@@ -13,5 +15,7 @@ export interface StoreDeps {
   hasWebGpu(): boolean;
   /** The client of the GPU worker, started on first use. */
   client(): WorkerClient;
+  /** The folder URL of a Shapes default model served with the app (`…/models/<name>/`). */
+  modelFolderUrl(name: ShapesModelName): string;
   now(): number;
 }

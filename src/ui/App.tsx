@@ -1,6 +1,6 @@
 // The app shell: adapter header, device-loss banner, and the page for the current GPU state:
-// tabs for the Kernel check, the Model panel and the Train workbench (the tab lives in the URL
-// hash: #model, #train).
+// tabs for the Shapes world (the landing view), the Kernel check, the Model panel and the Train
+// workbench (the tab lives in the URL hash: none or #shapes, #checks, #model, #train).
 import { useEffect, useState } from 'react';
 import { useAppStore } from '../store';
 import { AdapterHeader } from './AdapterHeader';
@@ -8,19 +8,26 @@ import { DeviceLostBanner } from './DeviceLostBanner';
 import { Diagnostics } from './Diagnostics';
 import { KernelCheckPanel } from './KernelCheckPanel';
 import { ModelPanel } from './model/ModelPanel';
+import { ShapesPanel } from './shapes/ShapesPanel';
 import { TrainPanel } from './train/TrainPanel';
 import { GpuUnavailable, WebGpuMissing } from './WebGpuMissing';
 
 const debug = typeof location !== 'undefined' && new URLSearchParams(location.search).has('debug');
 
-type Tab = 'checks' | 'model' | 'train';
+type Tab = 'shapes' | 'checks' | 'model' | 'train';
 
-const HASH_TABS: Record<string, Tab> = { '#model': 'model', '#train': 'train' };
+const HASH_TABS: Record<string, Tab> = {
+  '#shapes': 'shapes',
+  '#checks': 'checks',
+  '#model': 'model',
+  '#train': 'train',
+};
 
-const tabFromHash = (): Tab => (typeof location !== 'undefined' && HASH_TABS[location.hash]) || 'checks';
+const tabFromHash = (): Tab => (typeof location !== 'undefined' && HASH_TABS[location.hash]) || 'shapes';
 
 function Tabs({ tab, onChange }: { tab: Tab; onChange: (tab: Tab) => void }) {
   const tabs: [Tab, string][] = [
+    ['shapes', 'Shapes'],
     ['checks', 'Kernel check'],
     ['model', 'Model'],
     ['train', 'Train'],
@@ -54,7 +61,7 @@ export function App() {
     return () => window.removeEventListener('hashchange', follow);
   }, []);
   const choose = (next: Tab) => {
-    history.replaceState(null, '', next === 'checks' ? location.pathname + location.search : `#${next}`);
+    history.replaceState(null, '', next === 'shapes' ? location.pathname + location.search : `#${next}`);
     setTab(next);
   };
   return (
@@ -66,6 +73,11 @@ export function App() {
         {status === 'error' && errorKind !== 'no-webgpu' ? <GpuUnavailable /> : null}
         {hasAdapter ? <Tabs tab={tab} onChange={choose} /> : null}
         {/* All stay mounted so a running check, generation or training run keeps its view state. */}
+        {hasAdapter ? (
+          <div hidden={tab !== 'shapes'}>
+            <ShapesPanel active={tab === 'shapes'} />
+          </div>
+        ) : null}
         {hasAdapter ? (
           <div hidden={tab !== 'checks'}>
             <KernelCheckPanel />

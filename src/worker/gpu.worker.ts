@@ -5,6 +5,7 @@ import { Trainer } from '../training/trainer';
 import { GpuHost } from './host';
 import { GPU_MEMORY_BUDGET_BYTES, ModelHost, sourceOf } from './modelHost';
 import type { WorkerEvent, WorkerRequest } from './protocol';
+import { ShapesHost } from './shapesHost';
 import { TrainHost } from './trainHost';
 
 // The DOM lib types `self` as a Window; in this file it is the worker's global scope.
@@ -15,6 +16,7 @@ const host = new GpuHost({
   checks: kernelChecks,
   post: (event: WorkerEvent) => scope.postMessage(event),
   models,
+  shapes: new ShapesHost(() => new ModelHost()),
   training: new TrainHost({
     createTrainer: (gpu, config, tensors, options) => Trainer.create(gpu, config, tensors, options),
     loadedModel() {

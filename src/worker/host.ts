@@ -6,6 +6,8 @@ import { Gpu, type GpuLoss } from '../gpu/runtime';
 import type { KernelCheck } from '../kernels/check';
 import { ModelLoadError } from '../model/loading/errors';
 import type { ModelHost } from './modelHost';
+import type { ShapesHost } from './shapesHost';
+import { isShapesModel, type ModelSlot } from './shapesTypes';
 import type { TrainHost } from './trainHost';
 import {
   IMMEDIATE_REQUESTS,
@@ -24,6 +26,8 @@ export interface GpuHostOptions {
   models?: ModelHost;
   /** Handles the training requests (start, pause, resume, stop, save); likewise optional. */
   training?: TrainHost;
+  /** Holds the Shapes default models: model requests that name a Shapes slot go there. */
+  shapes?: ShapesHost;
 }
 
 /** Protocol-level failures (the GPU's own failures are `GpuError`s). */
@@ -44,6 +48,7 @@ const USER_FACING_ERRORS: ReadonlySet<string> = new Set([
   'TrainingError',
   'CorpusError',
   'CheckpointError',
+  'ImagePromptError',
 ]);
 
 /** The `kind` and `message` of an error event for anything thrown. */
@@ -76,6 +81,7 @@ export class GpuHost {
   private readonly createGpu: () => Promise<Gpu>;
   private readonly models: ModelHost | null;
   private readonly training: TrainHost | null;
+  private readonly shapes: ShapesHost | null;
   private gpu: Gpu | null = null;
   /** Tail of the request queue: requests run strictly one after another. */
   private queue: Promise<void> = Promise.resolve();
@@ -89,6 +95,7 @@ export class GpuHost {
     this.createGpu = options.createGpu ?? (() => Gpu.create());
     this.models = options.models ?? null;
     this.training = options.training ?? null;
+    this.shapes = options.shapes ?? null;
   }
 
   /** Accepts one request; returns when it has been answered (tests await this). */
@@ -143,14 +150,14 @@ export class GpuHost {
         return;
       }
       case 'loadModel':
-        return this.modelHost().load(this.liveGpu(), requestId, request.source, this.post);
+        return this.modelHost(request.slot).load(this.liveGpu(), requestId, request.source, this.post);
       case 'generate': {
         this.liveGpu();
-        const { type: _type, id: _id, ...params } = request;
-        return this.modelHost().generate(requestId, params, this.post);
+        const { type: _type, id: _id, slot, ...params } = request;
+        return this.modelHost(slot).generate(requestId, params, this.post);
       }
       case 'stopGeneration': {
-        const wasRunning = this.models?.stop() ?? false;
+        const wasRunning = this.slotHost(request.slot)?.stop() ?? false;
         this.post({ type: 'generationStopped', requestId, wasRunning });
         return;
       }
@@ -190,10 +197,23 @@ export class GpuHost {
     return this.training;
   }
 
-  private modelHost(): ModelHost {
-    if (!this.models)
-      throw new HostError('unknown-request', 'This GPU worker was built without model support.');
-    return this.models;
+  /** The host of a model slot (default the Model tab's), or null when this worker has none. */
+  private slotHost(slot: ModelSlot = 'workbench'): ModelHost | null {
+    if (slot === 'workbench') return this.models;
+    if (!isShapesModel(slot)) {
+      throw new HostError(
+        'unknown-request',
+        `The GPU worker has no model slot ${JSON.stringify(slot)}; the UI and worker builds differ. Reload the page.`,
+      );
+    }
+    return this.shapes?.host(slot) ?? null;
+  }
+
+  private modelHost(slot?: ModelSlot): ModelHost {
+    const host = this.slotHost(slot);
+    if (host) return host;
+    const what = slot === undefined || slot === 'workbench' ? 'model support' : 'the Shapes default models';
+    throw new HostError('unknown-request', `This GPU worker was built without ${what}.`);
   }
 
   /** The current runtime, or a clear error when there is none or it was lost. */
@@ -209,6 +229,7 @@ export class GpuHost {
   private async replaceGpu(): Promise<void> {
     const old = this.gpu;
     this.models?.reset(); // its buffers belong to the old device
+    this.shapes?.reset();
     this.training?.reset();
     this.generation++;
     this.gpu = null;

@@ -27,6 +27,7 @@ import type {
   ModelSourceSpec,
 } from './modelTypes';
 import type { WorkerEvent } from './protocol';
+import { imagePromptIds } from './shapesHost';
 
 /** A failure whose message is written for the user (shown without an error class name). */
 export class ModelRequestError extends Error {
@@ -64,7 +65,7 @@ export function sourceOf(spec: ModelSourceSpec): ModelSource {
     case 'hub':
       return hubSource(spec.repo, { revision: spec.revision.trim() || undefined });
     case 'url':
-      return urlSource(spec.url);
+      return urlSource(spec.url, spec.useCache === false ? { cache: null } : {});
     case 'files':
       if (spec.files.length === 0) throw new ModelRequestError('No files were chosen: pick a model folder.');
       return localFilesSource(spec.files);
@@ -205,7 +206,10 @@ export class ModelHost {
   }
 
   async generate(requestId: number, params: GenerateParams, post: Post): Promise<void> {
-    const { model, tokenizer, pipeline } = this.require();
+    const { model, tokenizer, pipeline, card } = this.require();
+    const prompt = params.image
+      ? imagePromptIds(tokenizer, model.info.config.vision, params.prompt, card.name)
+      : params.prompt;
     const controller = new AbortController();
     this.generation = controller;
     const started = performance.now();
@@ -214,7 +218,8 @@ export class ModelHost {
         model,
         tokenizer,
         choose: pipelineChooser(pipeline, params),
-        prompt: params.prompt,
+        prompt,
+        image: params.image,
         maxTokens: params.maxTokens,
         signal: controller.signal,
         onToken: (token) => post({ type: 'generatedToken', requestId, ...token }),

@@ -5,7 +5,11 @@ import type { SamplingSettings, StopReason } from '../decoding/generate';
 /** Where a model folder comes from. Local files carry their path inside what the user chose. */
 export type ModelSourceSpec =
   | { kind: 'hub'; repo: string; revision: string }
-  | { kind: 'url'; url: string }
+  /**
+   * `useCache: false` reads the server every time, never the browser cache: for the folders
+   * served with the app (public/models/), which a retrain replaces under the same URL.
+   */
+  | { kind: 'url'; url: string; useCache?: boolean }
   /**
    * Files go to the worker as `File`s (structured clone keeps them as handles, no copy); the path
    * travels beside each one because `webkitRelativePath` is not part of a File's clone and
@@ -50,6 +54,12 @@ export interface ModelCard {
 export interface GenerateParams extends SamplingSettings {
   prompt: string;
   maxTokens: number;
+  /**
+   * Vision-language models: an image of [imageSize, imageSize, 3] f32 values in [0, 1] (HWC).
+   * The prompt is then <bos>, one image placeholder per patch, and `prompt` tokenized without
+   * special tokens (imagePromptIds in ./shapesHost.ts; the Shapes VLM's format, src/defaults/data.ts).
+   */
+  image?: Float32Array;
 }
 
 /** One token as the UI shows it. */

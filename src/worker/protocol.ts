@@ -23,6 +23,7 @@ import type {
   ModelSourceSpec,
   TokenPiece,
 } from './modelTypes';
+import type { ModelSlot } from './shapesTypes';
 import type {
   SavedCheckpoint,
   StartTrainingParams,
@@ -67,14 +68,18 @@ export type WorkerRequestBody =
    */
   | { type: 'simulateDeviceLoss' }
   /**
-   * Load a model folder (replacing the loaded one), streaming `modelProgress` per file; refused
-   * before the weights are fetched when config.json says it cannot fit. Replied to with `modelLoaded`.
+   * Load a model folder into `slot` (default 'workbench', the Model tab's; see shapesTypes.ts),
+   * replacing the model loaded there, streaming `modelProgress` per file; refused before the
+   * weights are fetched when config.json says it cannot fit. Replied to with `modelLoaded`.
    */
-  | { type: 'loadModel'; source: ModelSourceSpec }
-  /** Generate from the loaded model, streaming `generationStarted` then `generatedToken`s. Replied to with `generated`. */
-  | ({ type: 'generate' } & GenerateParams)
-  /** Ends the running generation after its current token. Handled at once. Replied to with `generationStopped`. */
-  | { type: 'stopGeneration' }
+  | { type: 'loadModel'; source: ModelSourceSpec; slot?: ModelSlot }
+  /**
+   * Generate from the model loaded in `slot` (with an image for a vision-language model),
+   * streaming `generationStarted` then `generatedToken`s. Replied to with `generated`.
+   */
+  | ({ type: 'generate'; slot?: ModelSlot } & GenerateParams)
+  /** Ends `slot`'s running generation after its current token. Handled at once. Replied to with `generationStopped`. */
+  | { type: 'stopGeneration'; slot?: ModelSlot }
   /** One forward with capture over `text`: attention map and logit lens. Replied to with `inspected`. */
   | ({ type: 'inspect' } & InspectParams)
   /**
