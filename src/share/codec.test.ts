@@ -35,6 +35,14 @@ function expectOk(result: DecodeLinkResult): Experiment {
 }
 
 describe('encodeLink / decodeLink round trip', () => {
+  test("reads the app's own Decode-tab links (#decode/<payload>), as a hash or a full URL", () => {
+    const experiment = defaultExperiment();
+    const url = shareUrl(experiment, 'https://example.org/logitlab/#train');
+    expect(url.startsWith(`https://example.org/logitlab/#decode/x1.`)).toBe(true);
+    expect(decodeLink(url)).toEqual({ ok: true, experiment });
+    expect(decodeLink(`#decode/${encodeLink(experiment)}`)).toEqual({ ok: true, experiment });
+  });
+
   test('the default experiment round-trips through a short x1 link', () => {
     const experiment = defaultExperiment();
     const link = encodeLink(experiment);
@@ -75,7 +83,7 @@ describe('encodeLink / decodeLink round trip', () => {
     ]) {
       expect(expectOk(decodeLink(input))).toEqual(experiment);
     }
-    expect(shareUrl(experiment, 'https://a.example/#old')).toBe(`https://a.example/#${link}`);
+    expect(shareUrl(experiment, 'https://a.example/#old')).toBe(`https://a.example/#decode/${link}`);
   });
 
   test('encodeLink refuses an invalid experiment with the schema lines', () => {

@@ -63,6 +63,9 @@ export class ExperimentEncodeError extends Error {
   }
 }
 
+/** The Decode tab's route prefix in the app's links: `#decode/<payload>`. */
+export const DECODE_ROUTE = 'decode/';
+
 /** The hash for `experiment`, without '#'. Throws ExperimentEncodeError if it does not validate. */
 export function encodeLink(experiment: Experiment): string {
   const validation = validateExperiment(experiment);
@@ -77,10 +80,10 @@ export function encodeLink(experiment: Experiment): string {
   return link;
 }
 
-/** A full shareable URL: `base` (any existing hash dropped) + '#' + the link. */
+/** A full shareable URL that opens the Decode tab: `base` (any hash dropped) + '#decode/' + the link. */
 export function shareUrl(experiment: Experiment, base: string): string {
   const hashAt = base.indexOf('#');
-  return `${hashAt >= 0 ? base.slice(0, hashAt) : base}#${encodeLink(experiment)}`;
+  return `${hashAt >= 0 ? base.slice(0, hashAt) : base}#${DECODE_ROUTE}${encodeLink(experiment)}`;
 }
 
 function failure(code: ShareLinkErrorCode, message: string, details: string[] = []): DecodeLinkResult {
@@ -117,7 +120,9 @@ function decodeUnchecked(input: unknown): DecodeLinkResult {
   if (hashAt < 0 && /^[a-z][a-z0-9+.-]*:/i.test(text)) {
     return failure('not-logitlab', 'the address has no "#..." part, so it carries no experiment');
   }
-  const payload = hashAt >= 0 ? text.slice(hashAt + 1) : text;
+  const hash = hashAt >= 0 ? text.slice(hashAt + 1) : text;
+  // The app's own links open the Decode tab: `#decode/<payload>` (src/ui/decode/hashRoute.ts).
+  const payload = hash.startsWith(DECODE_ROUTE) ? hash.slice(DECODE_ROUTE.length) : hash;
   if (payload === '') return failure('empty', 'the link has nothing after "#": there is no experiment in it');
 
   const versioned = VERSIONED.exec(payload);
