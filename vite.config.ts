@@ -33,6 +33,8 @@ export default defineConfig({
     include: [
       '@huggingface/tokenizers',
       '@huggingface/jinja',
+      'zod',
+      'fflate',
       'react',
       'react-dom',
       'react-dom/client',

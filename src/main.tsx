@@ -3,6 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { appStore } from './store';
 import { App } from './ui/App';
+import { installAutomation } from './ui/decode/automation';
 import './ui/app.css';
 
 const container = document.getElementById('root');
@@ -14,4 +15,5 @@ createRoot(container).render(
   </StrictMode>,
 );
 
+installAutomation(appStore);
 void appStore.getState().connect();

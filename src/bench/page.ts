@@ -1,5 +1,5 @@
 // The bench page (scripts/bench/index.html): acquires the GPU, collects every family's
-// `benchCases` from src/kernels/*/bench.ts, src/model/*/bench.ts and src/training/*/bench.ts (plus
+// `benchCases` from src/kernels/*/bench.ts, src/model/*/bench.ts, src/training/*/bench.ts and src/decoding/*/bench.ts (plus
 // the harness's own case with --selftest), filters
 // them and runs each with the runner. Driven by scripts/bench.mjs through `window.logitlabBench`
 // and the exposed `window.benchEvent`; opened by hand (`npm run dev`, then
@@ -48,6 +48,7 @@ const families = import.meta.glob<{ benchCases?: unknown }>([
   '../kernels/*/bench.ts',
   '../model/*/bench.ts',
   '../training/*/bench.ts',
+  '../decoding/*/bench.ts',
 ]);
 
 interface LoadFailure {

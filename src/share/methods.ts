@@ -178,10 +178,10 @@ export const METHODS: MethodCatalog = {
       'DoLa: contrast the final layer with the most divergent premature layer (Chuang et al., ICLR 2024).',
     paper:
       'Chuang et al., "DoLa: Decoding by Contrasting Layers Improves Factuality in Large Language Models", ICLR 2024',
-    formula: '(1+α)·log q_N(y) − α·log q_M(y), M = argmax_j JS(q_N, q_j) over the bucket, on V_head(β)',
+    formula: 'log q_N(y) − α·log q_M(y), M = argmax_j JS(q_N, q_j) over the bucket, on V_head(β)',
     needs: { amateur: false, image: false, hiddenStates: true },
     parameters: {
-      alpha: alpha('Weight of the premature layer (1 ranks like the paper’s log q_N − log q_M).'),
+      alpha: alpha('Weight of the premature layer (1 is the paper’s F = log q_N − log q_M).'),
       beta: beta(),
       layers: {
         kind: 'choice',
@@ -205,13 +205,18 @@ export const METHODS: MethodCatalog = {
     parameters: {
       alpha: alpha(),
       beta: beta(),
-      lowerLayer: number('lowerLayer', 'lower layer', 'Layer index of the lower contrast (0 = embeddings).', {
-        default: 1,
-        min: 0,
-        max: 255,
-        step: 1,
-        integer: true,
-      }),
+      lowerLayer: number(
+        'lowerLayer',
+        'lower layer',
+        'Layer (1 .. L−1) whose logit lens gives the lower contrast.',
+        {
+          default: 1,
+          min: 1,
+          max: 255,
+          step: 1,
+          integer: true,
+        },
+      ),
       lowerWeight: number(
         'lowerWeight',
         'lower-layer weight w',

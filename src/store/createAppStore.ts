@@ -1,5 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createChecksSlice } from './checksSlice';
+import { createDecodeSlice, decodeOnEvent } from './decodeSlice';
 import { createGpuSlice, gpuOnEvent } from './gpuSlice';
 import { createModelSlice, modelOnEvent } from './modelSlice';
 import { createShapesSlice, shapesOnEvent } from './shapesSlice';
@@ -34,6 +35,7 @@ export function createAppStore(deps: {
             model: modelOnEvent(s.model, event),
             train: trainOnEvent(s.train, event),
             shapes: shapesOnEvent(s.shapes, event),
+            decode: decodeOnEvent(s.decode, event),
           })),
         );
       }
@@ -46,6 +48,7 @@ export function createAppStore(deps: {
     ...createModelSlice(storeDeps)(...a),
     ...createTrainSlice(storeDeps)(...a),
     ...createShapesSlice(storeDeps)(...a),
+    ...createDecodeSlice(storeDeps)(...a),
   }));
   return store;
 }

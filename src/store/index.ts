@@ -21,3 +21,4 @@ export type { ChecksState, CheckResultState, CheckStatus } from './checksSlice';
 export type { GenerationState, InspectionState, ModelState, ModelStatus } from './modelSlice';
 export type { TrainState } from './trainSlice';
 export type { ShapesImage, ShapesModelState, ShapesRun, ShapesState } from './shapesSlice';
+export type { ColourMeasure, DecodeState, DecodeStatus, DecodeUpload } from './decodeSlice';

@@ -1,13 +1,14 @@
 import type { WorkerClient } from '../worker/client';
 import type { ShapesModelName } from '../worker/shapesTypes';
 import type { ChecksSlice } from './checksSlice';
+import type { DecodeSlice } from './decodeSlice';
 import type { GpuSlice } from './gpuSlice';
 import type { ModelSlice } from './modelSlice';
 import type { ShapesSlice } from './shapesSlice';
 import type { TrainSlice } from './trainSlice';
 
 /** The whole app state: every slice, combined once in ./index.ts. */
-export type AppState = GpuSlice & ChecksSlice & ModelSlice & TrainSlice & ShapesSlice;
+export type AppState = GpuSlice & ChecksSlice & ModelSlice & TrainSlice & ShapesSlice & DecodeSlice;
 
 /** What the store needs from the outside world; tests pass fakes. */
 export interface StoreDeps {

@@ -1,10 +1,14 @@
 // The app shell: adapter header, device-loss banner, and the page for the current GPU state:
-// tabs for the Shapes world (the landing view), the Kernel check, the Model panel and the Train
-// workbench (the tab lives in the URL hash: none or #shapes, #checks, #model, #train).
+// tabs for the Shapes world (the landing view), the Decode workbench, the Kernel check, the Model
+// panel and the Train workbench (the tab lives in the URL hash: none or #shapes, #decode, #checks,
+// #model, #train). A tab may carry a payload after a slash: `#decode/<link>` is the Decode tab
+// with a shared experiment (src/ui/decode/hashRoute.ts).
 import { useEffect, useState } from 'react';
 import { useAppStore } from '../store';
 import { AdapterHeader } from './AdapterHeader';
 import { DeviceLostBanner } from './DeviceLostBanner';
+import { DecodePanel } from './decode/DecodePanel';
+import { isDecodeHash } from './decode/hashRoute';
 import { Diagnostics } from './Diagnostics';
 import { KernelCheckPanel } from './KernelCheckPanel';
 import { ModelPanel } from './model/ModelPanel';
@@ -14,20 +18,30 @@ import { GpuUnavailable, WebGpuMissing } from './WebGpuMissing';
 
 const debug = typeof location !== 'undefined' && new URLSearchParams(location.search).has('debug');
 
-type Tab = 'shapes' | 'checks' | 'model' | 'train';
+type Tab = 'shapes' | 'decode' | 'checks' | 'model' | 'train';
 
 const HASH_TABS: Record<string, Tab> = {
   '#shapes': 'shapes',
+  '#decode': 'decode',
   '#checks': 'checks',
   '#model': 'model',
   '#train': 'train',
 };
 
-const tabFromHash = (): Tab => (typeof location !== 'undefined' && HASH_TABS[location.hash]) || 'shapes';
+/**
+ * The tab a hash names: exactly (`#model`), or by prefix for the Decode tab, whose hash may carry a
+ * share link (`#decode/x1.…`, or the codec's bare `#x1.…`; see src/ui/decode/hashRoute.ts).
+ */
+function tabOfHash(hash: string): Tab {
+  return HASH_TABS[hash] ?? (isDecodeHash(hash) ? 'decode' : 'shapes');
+}
+
+const tabFromHash = (): Tab => (typeof location !== 'undefined' ? tabOfHash(location.hash) : 'shapes');
 
 function Tabs({ tab, onChange }: { tab: Tab; onChange: (tab: Tab) => void }) {
   const tabs: [Tab, string][] = [
     ['shapes', 'Shapes'],
+    ['decode', 'Decode'],
     ['checks', 'Kernel check'],
     ['model', 'Model'],
     ['train', 'Train'],
@@ -76,6 +90,11 @@ export function App() {
         {hasAdapter ? (
           <div hidden={tab !== 'shapes'}>
             <ShapesPanel active={tab === 'shapes'} />
+          </div>
+        ) : null}
+        {hasAdapter ? (
+          <div hidden={tab !== 'decode'}>
+            <DecodePanel active={tab === 'decode'} />
           </div>
         ) : null}
         {hasAdapter ? (

@@ -1,7 +1,9 @@
 // The dedicated worker that owns the GPU device. The page starts it with `startGpuWorker()`
 // (./start.ts) and talks to it only through the messages in ./protocol.ts.
+import { DecodeSession } from '../decoding/lanes/session';
 import { kernelChecks } from '../kernels/registry';
 import { Trainer } from '../training/trainer';
+import { DecodeHost } from './decodeHost';
 import { GpuHost } from './host';
 import { GPU_MEMORY_BUDGET_BYTES, ModelHost, sourceOf } from './modelHost';
 import type { WorkerEvent, WorkerRequest } from './protocol';
@@ -12,11 +14,22 @@ import { TrainHost } from './trainHost';
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 const models = new ModelHost();
+const shapes = new ShapesHost(() => new ModelHost());
+// The default models are served with the page (public/models/), as the store loads them.
+const modelsUrl = new URL(`${import.meta.env.BASE_URL}models/`, self.location.href);
 const host = new GpuHost({
   checks: kernelChecks,
   post: (event: WorkerEvent) => scope.postMessage(event),
   models,
-  shapes: new ShapesHost(() => new ModelHost()),
+  shapes,
+  decode: new DecodeHost({
+    slots: {
+      workbench: models,
+      shapes: (name) => shapes.host(name),
+      shapesFolderUrl: (name) => new URL(`${name}/`, modelsUrl).href,
+    },
+    createSession: (options) => DecodeSession.create(options),
+  }),
   training: new TrainHost({
     createTrainer: (gpu, config, tensors, options) => Trainer.create(gpu, config, tensors, options),
     loadedModel() {

@@ -5,6 +5,7 @@ import { GpuError } from '../gpu/errors';
 import { Gpu, type GpuLoss } from '../gpu/runtime';
 import type { KernelCheck } from '../kernels/check';
 import { ModelLoadError } from '../model/loading/errors';
+import type { DecodeHost } from './decodeHost';
 import type { ModelHost } from './modelHost';
 import type { ShapesHost } from './shapesHost';
 import { isShapesModel, type ModelSlot } from './shapesTypes';
@@ -28,6 +29,8 @@ export interface GpuHostOptions {
   training?: TrainHost;
   /** Holds the Shapes default models: model requests that name a Shapes slot go there. */
   shapes?: ShapesHost;
+  /** Handles the Decode workbench's requests (start, pause, resume, step, stop); likewise optional. */
+  decode?: DecodeHost;
 }
 
 /** Protocol-level failures (the GPU's own failures are `GpuError`s). */
@@ -49,6 +52,8 @@ const USER_FACING_ERRORS: ReadonlySet<string> = new Set([
   'CorpusError',
   'CheckpointError',
   'ImagePromptError',
+  'DecodeRequestError',
+  'DecodeSetupError',
 ]);
 
 /** The `kind` and `message` of an error event for anything thrown. */
@@ -82,6 +87,7 @@ export class GpuHost {
   private readonly models: ModelHost | null;
   private readonly training: TrainHost | null;
   private readonly shapes: ShapesHost | null;
+  private readonly decode: DecodeHost | null;
   private gpu: Gpu | null = null;
   /** Tail of the request queue: requests run strictly one after another. */
   private queue: Promise<void> = Promise.resolve();
@@ -96,6 +102,7 @@ export class GpuHost {
     this.models = options.models ?? null;
     this.training = options.training ?? null;
     this.shapes = options.shapes ?? null;
+    this.decode = options.decode ?? null;
   }
 
   /** Accepts one request; returns when it has been answered (tests await this). */
@@ -181,6 +188,22 @@ export class GpuHost {
       case 'saveCheckpoint':
         this.liveGpu();
         return this.trainHost().save(requestId, this.post);
+      case 'startDecode': {
+        const { type: _type, id: _id, ...params } = request;
+        return this.decodeHost().start(this.liveGpu(), requestId, params, this.post);
+      }
+      case 'pauseDecode':
+        this.post({ type: 'decodePaused', requestId, wasRunning: this.decode?.pause() ?? false });
+        return;
+      case 'resumeDecode':
+        this.post({ type: 'decodeResumed', requestId, wasPaused: this.decode?.resume() ?? false });
+        return;
+      case 'stepDecode':
+        this.post({ type: 'decodeStepped', requestId, wasPaused: (await this.decode?.step()) ?? false });
+        return;
+      case 'stopDecode':
+        this.post({ type: 'decodeStopping', requestId, wasRunning: this.decode?.stop() ?? false });
+        return;
       default: {
         const unknown: never = request;
         throw new HostError(
@@ -189,6 +212,12 @@ export class GpuHost {
         );
       }
     }
+  }
+
+  private decodeHost(): DecodeHost {
+    if (!this.decode)
+      throw new HostError('unknown-request', 'This GPU worker was built without the Decode workbench.');
+    return this.decode;
   }
 
   private trainHost(): TrainHost {
@@ -231,6 +260,7 @@ export class GpuHost {
     this.models?.reset(); // its buffers belong to the old device
     this.shapes?.reset();
     this.training?.reset();
+    this.decode?.reset();
     this.generation++;
     this.gpu = null;
     const gpu = old ? await old.reacquire() : await this.createGpu();

@@ -130,6 +130,18 @@ export class ModelHost {
     return this.loaded ? { spec: this.loaded.spec, name: this.loaded.card.name } : null;
   }
 
+  /** The loaded model with its tokenizer, card and source (the Decode workbench runs on it), or null. */
+  loadedModel(): {
+    model: WgslModel;
+    tokenizer: TextTokenizer;
+    card: ModelCard;
+    spec: ModelSourceSpec;
+  } | null {
+    if (!this.loaded) return null;
+    const { model, tokenizer, card, spec } = this.loaded;
+    return { model, tokenizer, card, spec };
+  }
+
   private require(): LoadedModel {
     if (!this.loaded) throw new ModelRequestError('No model is loaded: load one in the Model panel first.');
     return this.loaded;

@@ -23,6 +23,7 @@ import type {
   ModelSourceSpec,
   TokenPiece,
 } from './modelTypes';
+import type { DecodeOutcome, DecodeStartedInfo, LaneTokens, StartDecodeParams } from './decodeTypes';
 import type { ModelSlot } from './shapesTypes';
 import type {
   SavedCheckpoint,
@@ -99,7 +100,21 @@ export type WorkerRequestBody =
    * The current (or, after a stop or NaN, the last good) parameters as a checkpoint zip; waits for
    * the running step. Handled at once. Replied to with `checkpointSaved`.
    */
-  | { type: 'saveCheckpoint' };
+  | { type: 'saveCheckpoint' }
+  /**
+   * Run a Decode experiment (decodeTypes.ts): streams `decodeStarted`, then `decodeTokens`.
+   * Refused before anything runs when the experiment's models are not loaded or do not match its
+   * pinned hashes. Replied to with `decodeEnded` carrying the whole trace.
+   */
+  | ({ type: 'startDecode' } & StartDecodeParams)
+  /** Handled at once. Replied to with `decodePaused`. */
+  | { type: 'pauseDecode' }
+  /** Handled at once. Replied to with `decodeResumed`. */
+  | { type: 'resumeDecode' }
+  /** While paused: one token in every unfinished lane. Handled at once. Replied to with `decodeStepped`. */
+  | { type: 'stepDecode' }
+  /** Ends the run after the current step. Handled at once. Replied to with `decodeStopping`. */
+  | { type: 'stopDecode' };
 
 export type WorkerRequestType = WorkerRequestBody['type'];
 export type WorkerRequest = WorkerRequestBody & { id: number };
@@ -125,6 +140,13 @@ export type WorkerEvent =
   | { type: 'trainingResumed'; requestId: number; wasPaused: boolean }
   | { type: 'trainingStopping'; requestId: number; wasRunning: boolean }
   | ({ type: 'checkpointSaved'; requestId: number } & SavedCheckpoint)
+  | ({ type: 'decodeStarted'; requestId: number } & DecodeStartedInfo)
+  | { type: 'decodeTokens'; requestId: number; lanes: LaneTokens[] }
+  | ({ type: 'decodeEnded'; requestId: number } & DecodeOutcome)
+  | { type: 'decodePaused'; requestId: number; wasRunning: boolean }
+  | { type: 'decodeResumed'; requestId: number; wasPaused: boolean }
+  | { type: 'decodeStepped'; requestId: number; wasPaused: boolean }
+  | { type: 'decodeStopping'; requestId: number; wasRunning: boolean }
   | { type: 'error'; requestId: number | null; kind: WorkerErrorKind; message: string }
   | { type: 'deviceLost'; requestId: null; reason: string; message: string };
 
@@ -146,6 +168,11 @@ export const REPLY_TYPE = {
   resumeTraining: 'trainingResumed',
   stopTraining: 'trainingStopping',
   saveCheckpoint: 'checkpointSaved',
+  startDecode: 'decodeEnded',
+  pauseDecode: 'decodePaused',
+  resumeDecode: 'decodeResumed',
+  stepDecode: 'decodeStepped',
+  stopDecode: 'decodeStopping',
 } as const satisfies Record<WorkerRequestType, WorkerEventType>;
 
 /** Requests handled as soon as they arrive instead of waiting for the request in progress. */
@@ -156,6 +183,10 @@ export const IMMEDIATE_REQUESTS: ReadonlySet<WorkerRequestType> = new Set([
   'resumeTraining',
   'stopTraining',
   'saveCheckpoint',
+  'pauseDecode',
+  'resumeDecode',
+  'stepDecode',
+  'stopDecode',
 ]);
 
 /** The reply event for a request body, e.g. `ReplyTo<{ type: 'init' }>` is the `ready` event. */
@@ -193,6 +224,13 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<WorkerEventType>([
   'trainingResumed',
   'trainingStopping',
   'checkpointSaved',
+  'decodeStarted',
+  'decodeTokens',
+  'decodeEnded',
+  'decodePaused',
+  'decodeResumed',
+  'decodeStepped',
+  'decodeStopping',
   'error',
   'deviceLost',
 ]);

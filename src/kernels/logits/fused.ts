@@ -80,6 +80,20 @@ export class LogitPipeline {
     return new LogitPipeline(gpu, shape, inputs, inputStats, combine, combinedStats, filter, sample);
   }
 
+  /**
+   * The combined, masked, tempered scores [rows, vocab] of the last step (before the sampling
+   * filters, which only set a threshold). Valid until the next step; for inspection (e.g. the
+   * chosen token's rank), never to be read back whole on the hot path.
+   */
+  get combinedScores(): GPUBuffer {
+    return this.combined;
+  }
+
+  /** Bytes the last step mapped back (summaries, decisions, tokens). */
+  get readbackBytes(): number {
+    return this.readbackWords() * 4;
+  }
+
   private readbackWords(): number {
     return (
       (this.inputs + 1) * this.shape.rows * SUMMARY_WORDS +
