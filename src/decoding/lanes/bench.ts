@@ -4,8 +4,10 @@
 // the bench page's server), prompt "the picture shows" about Shapes scene (seed 1, index 0).
 // One run = a fresh DecodeSession with one lane of the method generating TOKENS tokens (prefill
 // included, as a user's Run is); the baseline is the same session with a greedy plain lane.
-// ratio = greedy ms / method ms (below 1: the method costs more per token). CD runs on the
-// expert/amateur caption models instead (it needs two text models), against greedy on the expert.
+// ratio = greedy ms / method ms (below 1: the method costs more per token). CD and LOL run on the
+// expert/amateur caption models instead (they need two text models), against greedy on the expert;
+// LOL needs an amateur with a lower layer, and the 1-layer amateur has none, so its amateur is the
+// 2-layer VLM read without an image (same vocabulary): a latency row, not a quality claim.
 // The shape column reports what the lane's trace counted: readback bytes per token.
 import type { BenchCase, BenchInstance } from '../../bench/types';
 import type { Gpu } from '../../gpu/runtime';
@@ -35,6 +37,8 @@ async function loadDefault(gpu: Gpu, name: string): Promise<Loaded> {
   return { model: loaded.model, tokenizer: loaded.tokenizer, host };
 }
 
+const amateurOf = (method: MethodName) => (method === 'lol' ? 'shapes-vlm' : 'shapes-amateur');
+
 function experiment(method: MethodName, text: boolean): Experiment {
   const lane = defaultLane(method, 'lane-1');
   return {
@@ -42,7 +46,9 @@ function experiment(method: MethodName, text: boolean): Experiment {
     models: text
       ? {
           main: { source: 'default', id: 'shapes-expert', sha256: {} },
-          ...(method === 'cd' ? { amateur: { source: 'default', id: 'shapes-amateur', sha256: {} } } : {}),
+          ...(method === 'cd' || method === 'lol'
+            ? { amateur: { source: 'default', id: amateurOf(method), sha256: {} } }
+            : {}),
         }
       : { main: { source: 'default', id: 'shapes-vlm', sha256: {} } },
     prompt: text ? '' : 'the picture shows',
@@ -54,18 +60,18 @@ function experiment(method: MethodName, text: boolean): Experiment {
 }
 
 function methodCase(method: MethodName): BenchCase {
-  const text = method === 'cd';
+  const text = method === 'cd' || method === 'lol';
   let readbackPerToken = NaN;
   return {
     name: `decode/${method}`,
     get shape() {
-      const model = text ? 'expert+amateur' : 'shapes-vlm';
-      return `${model} ${TOKENS} tok, readback ${Number.isFinite(readbackPerToken) ? Math.round(readbackPerToken) : '?'} B/token`;
+      const model = text ? `expert+${amateurOf(method).replace('shapes-', '')}` : 'shapes-vlm';
+      return `${model}, ms per ${TOKENS}-token run, readback ${Number.isFinite(readbackPerToken) ? Math.round(readbackPerToken) : '?'} B/token`;
     },
     baseline: 'greedy-lane',
     async setup(gpu: Gpu): Promise<BenchInstance> {
       const main = await loadDefault(gpu, text ? 'shapes-expert' : 'shapes-vlm');
-      const amateur = text ? await loadDefault(gpu, 'shapes-amateur') : null;
+      const amateur = text ? await loadDefault(gpu, amateurOf(method)) : null;
       const image = text ? null : scenePixels(SCENE.seed, SCENE.index);
       const runLane = async (exp: Experiment) => {
         const session = await DecodeSession.create({
