@@ -16,6 +16,21 @@ export interface CardFacts {
 
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 
+/** How the card describes the VLM's question sequences (one question, or a dialogue about one image). */
+function questionFormat(recipe: Recipe, patches: number): string {
+  const share = `${Math.round(100 * (recipe.questionShare ?? 0))}%`;
+  const mixed = recipe.questionsPerExample ?? 1;
+  const objects = recipe.objectQuestionsPerExample ?? 0;
+  if (mixed === 1 && objects === 0) {
+    return `\`<bos> <image>x${patches} <question> ? <answer> <eos>\` (${share} questions); `;
+  }
+  return (
+    `\`<bos> <image>x${patches} <question> ? <answer> ... <question> ? <answer> <eos>\` (${share} question ` +
+    `sequences, each ${mixed} object / attribute / count / colour questions and ${objects} "is there a <shape> ?" ` +
+    'questions about distinct shapes, in random order; the first is the evaluation format); '
+  );
+}
+
 export function modelCard({ recipe, trained, evaluation, adapter }: CardFacts): string {
   const config = parseModelConfig(recipe.configJson);
   const last = trained.losses.slice(-Math.min(50, trained.losses.length));
@@ -44,7 +59,7 @@ export function modelCard({ recipe, trained, evaluation, adapter }: CardFacts): 
       `${TRAIN_SEED}, e)\``,
     config.vision
       ? `- sequences: \`<bos> <image>x${config.vision.numPatches} the picture shows <caption> <eos>\` and ` +
-        `\`<bos> <image>x${config.vision.numPatches} <question> ? <answer> <eos>\` (${Math.round(100 * (recipe.questionShare ?? 0))}% questions); ` +
+        questionFormat(recipe, config.vision.numPatches) +
         'loss on the caption / answer tokens'
       : '- sequences: `<bos> <caption> <eos>`, loss on every token',
     `- evaluation uses seed ${EVAL_SEED}, never seen in training`,

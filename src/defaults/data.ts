@@ -3,13 +3,21 @@
 // UI, so they live in one place:
 //   text LMs (expert, amateur, draft):  <bos> caption <eos>                     (every token counts)
 //   VLM caption:   <bos> <image> x P  the picture shows  caption <eos>          (caption + <eos> count)
-//   VLM question:  <bos> <image> x P  question ?  answer <eos>                  (answer + <eos> count)
+//   VLM questions: <bos> <image> x P  q1 ? a1  q2 ? a2 ... qk ? ak <eos>        (answers + <eos> count)
+// A question sequence asks k questions about one image (the recipe's questionsPerExample mixed
+// questions plus objectQuestionsPerExample object questions): its first pair is exactly the
+// single-question prompt evaluation and the UI use, and the later pairs give the image k times the
+// supervision per sequence. One yes/no answer is one bit: with one question per image the 2-layer
+// VLM never learned to look at the patches (POPE at chance after 500 steps).
 // Captions for the VLM never carry their own opener: "the picture shows" is the caption prompt,
 // and a question's first word ("is", "how", "what") is what tells the model to answer instead.
 import type { TokenBatch } from '../training/types';
 import {
+  SHAPES,
+  answerQuestion,
   captionFor,
   imageToFloat32,
+  objectQuestion,
   questionsFor,
   rasterize,
   tokenId,
@@ -67,17 +75,44 @@ export function vlmCaptionExample(scene: Scene, rng: WorldRandom, numPatches: nu
   return vlmExample(vlmPrompt(numPatches, CAPTION_PROMPT), caption, imageToFloat32(rasterize(scene)));
 }
 
-/** `count` question-answer examples for the VLM (object, attribute, count and colour questions). */
-export function vlmQuestionExamples(
+/**
+ * One question sequence for the VLM about one image, in random order: `count` mixed questions
+ * (object, attribute, count and colour, src/world/questions.ts) and an object question ("is there
+ * a <shape> ?") for each of `objectShapes` distinct shapes drawn at random, so every sequence
+ * carries that many presence bits: the supervision POPE measures.
+ */
+export function vlmQuestionExample(
   scene: Scene,
   rng: WorldRandom,
   numPatches: number,
   count: number,
-): Example[] {
+  objectShapes = 0,
+): Example {
+  const pairs = [
+    ...questionsFor(scene, rng, count),
+    ...(objectShapes > 0 ? rng.shuffle(SHAPES).slice(0, objectShapes) : []).map((shape) => {
+      const question = objectQuestion(shape);
+      return { question, answer: answerQuestion(scene, question) as string };
+    }),
+  ];
   const image = imageToFloat32(rasterize(scene));
-  return questionsFor(scene, rng, count).map(({ question, answer }) =>
-    vlmExample(vlmPrompt(numPatches, question), answer, image),
-  );
+  const prompt = [BOS, ...Array<number>(numPatches).fill(IMAGE)];
+  const tokens = [...prompt];
+  const mask = prompt.map(() => 0);
+  for (const { question, answer } of pairs.length > 1 ? rng.shuffle(pairs) : pairs) {
+    const q = ids(question);
+    const a = ids(answer);
+    // The last question token predicts the answer's first token: mask follows the predicting position.
+    tokens.push(...q);
+    mask.push(...q.map((_, i) => (i === q.length - 1 ? 1 : 0)));
+    tokens.push(...a);
+    mask.push(...a.map((_, i) => (i === a.length - 1 ? 0 : 1)));
+  }
+  // The last answer token predicts <eos>.
+  mask[mask.length - 1] = 1;
+  tokens.push(EOS);
+  mask.push(0);
+  return { tokens, mask, image };
 }
 
 /**

@@ -31,6 +31,10 @@ export interface Recipe {
   batchSize: number;
   /** VLM: the share of examples that are questions (the rest are captions). */
   questionShare?: number;
+  /** VLM: mixed question–answer pairs per question sequence (see ./data.ts). */
+  questionsPerExample?: number;
+  /** VLM: object questions ("is there a <shape> ?", distinct shapes) per question sequence. */
+  objectQuestionsPerExample?: number;
   optimizer: TrainerOptions['optimizer'];
   peakLearningRate: number;
   warmupSteps: number;

@@ -8,7 +8,7 @@ import { initialWeights } from '../training/init';
 import { crossEntropyObjective } from '../training/objective';
 import { Trainer } from '../training/trainer';
 import { DEFAULT_WORLD, WorldRandom, sampleSceneAt } from '../world';
-import { captionExample, packBatch, vlmCaptionExample, vlmQuestionExamples, type Example } from './data';
+import { captionExample, packBatch, vlmCaptionExample, vlmQuestionExample, type Example } from './data';
 import { TRAIN_SEED, type Recipe } from './recipes';
 
 export interface TrainedModel {
@@ -29,7 +29,15 @@ export function stepExamples(recipe: Recipe, step: number): Example[] {
     const rng = WorldRandom.fromNumber(TRAIN_SEED + 1, e);
     if (!config.vision) examples.push(captionExample(scene, rng));
     else if (rng.chance(recipe.questionShare ?? 0)) {
-      examples.push(...vlmQuestionExamples(scene, rng, config.vision.numPatches, 1));
+      examples.push(
+        vlmQuestionExample(
+          scene,
+          rng,
+          config.vision.numPatches,
+          recipe.questionsPerExample ?? 1,
+          recipe.objectQuestionsPerExample ?? 0,
+        ),
+      );
     } else examples.push(vlmCaptionExample(scene, rng, config.vision.numPatches));
   }
   return examples;
