@@ -132,8 +132,13 @@ describe('LOL lanes in a DecodeSession', () => {
   });
 
   test('a lower layer outside 1..L-1 is refused before anything runs', async () => {
-    const lane = laneOf('lol', { method: 'lol', alpha: 1, beta: 0.1, lowerLayer: 0, lowerWeight: 0.5 });
-    await expect(createSession([lane], 2)).rejects.toThrow(DecodeSetupError);
-    await expect(createSession([lane], 2)).rejects.toThrow(/lane 1 \(lol, LOL\).*lower layer must be an integer in 1\.\.3/); // prettier-ignore
+    // Above the model's layers: refused by the method, which knows L.
+    const high = laneOf('lol', { method: 'lol', alpha: 1, beta: 0.1, lowerLayer: 4, lowerWeight: 0.5 });
+    await expect(createSession([high], 2)).rejects.toThrow(DecodeSetupError);
+    await expect(createSession([high], 2)).rejects.toThrow(/lane 1 \(lol, LOL\).*lower layer must be an integer in 1\.\.3/); // prettier-ignore
+    // 0 (the embeddings) is outside the catalog's range: refused by the experiment schema first.
+    const zero = laneOf('lol', { method: 'lol', alpha: 1, beta: 0.1, lowerLayer: 0, lowerWeight: 0.5 });
+    await expect(createSession([zero], 2)).rejects.toThrow(DecodeSetupError);
+    await expect(createSession([zero], 2)).rejects.toThrow(/lowerLayer: 0 is below the minimum 1/);
   });
 });
