@@ -61,6 +61,9 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          // One page for every file: the shared test device keeps its compiled pipelines
+          // (src/testing/gpu.ts), which cuts the run from ~21 to a few minutes on SwiftShader.
+          isolate: false,
           browser: wantsGpuProject ? browserInstances() : { enabled: false },
         },
       },

@@ -98,6 +98,8 @@ export class Gpu {
   }
 
   destroy(): void {
+    // Known at once (device.lost settles a task later), so nobody reuses a destroyed runtime.
+    this.lossInfo ??= { reason: 'destroyed', message: 'The runtime was destroyed.' };
     this.buffers.destroy();
     this.device.destroy();
   }
