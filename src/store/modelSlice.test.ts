@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { WorkerClient } from '../worker/client';
 import { GpuHost } from '../worker/host';
 import type { ModelHost } from '../worker/modelHost';
-import type { ModelCard } from '../worker/modelTypes';
+import type { DownloadQuestion, ModelCard } from '../worker/modelTypes';
 import type { WorkerEvent } from '../worker/protocol';
 import { fakeGpu, hostEndpoint, settle } from '../worker/test-fakes';
 import { createAppStore } from './createAppStore';
@@ -119,6 +119,84 @@ describe('model slice', () => {
     const lost = modelOnEvent({ ...initialModelState, status: 'ready', card }, { type: 'deviceLost', requestId: null, reason: 'unknown', message: '' }); // prettier-ignore
     expect(lost.card).toBeNull();
     expect(lost.error).toContain('load the model again');
+    const question = {
+      requestId: 3,
+      bytes: 2e8,
+      exact: false,
+      cachedBytes: 0,
+      files: [],
+      source: 'x',
+      gpuBytes: 1,
+    };
+    const asking = { ...initialModelState, status: 'loading' as const, card, downloadQuestion: question };
+    // The waiting load holds the worker's queue: its question stays answerable after a loss.
+    expect(modelOnEvent(asking, { type: 'deviceLost', requestId: null, reason: 'unknown', message: '' }).downloadQuestion).toBe(question); // prettier-ignore
     expect(describeSource({ kind: 'hub', repo: 'gpt2', revision: '' })).toBe('gpt2 @ main');
   });
+
+  it('a large download waits for the answer: Cancel is a note and keeps the old model, Continue loads', async () => {
+    const question: DownloadQuestion = {
+      bytes: 1.2e9,
+      exact: true,
+      cachedBytes: 3e8,
+      files: [{ file: 'model.safetensors', bytes: 1.2e9, cached: false }],
+      source: 'https://models.example/big/',
+      gpuBytes: 2.5e9,
+    };
+    const asked: { askBeforeDownload?: boolean }[] = [];
+    const waiting = new Map<number, (proceed: boolean) => void>();
+    // Like ModelHost.load with askBeforeDownload: post the question, wait for answerDownload.
+    const models = {
+      reset() {},
+      answerDownload(loadRequestId: number, proceed: boolean) {
+        const answer = waiting.get(loadRequestId);
+        waiting.delete(loadRequestId);
+        answer?.(proceed);
+        return answer !== undefined;
+      },
+      async load(_gpu: unknown, requestId: number, _spec: unknown, post: Post, options = {}) {
+        asked.push(options);
+        const proceed = await new Promise<boolean>((resolve) => {
+          waiting.set(requestId, resolve);
+          post({ type: 'downloadConfirm', requestId, ...question });
+        });
+        if (!proceed) throw Object.assign(new Error('cancelled'), { name: 'ModelLoadError' });
+        post({ type: 'modelLoaded', requestId, card });
+      },
+    } as unknown as ModelHost;
+    const store = appWith(models);
+    await store.getState().connect();
+    const source = { kind: 'url' as const, url: 'https://models.example/big/' };
+
+    const first = store.getState().loadModel(source);
+    await waitFor(() => store.getState().model.downloadQuestion !== null);
+    expect(asked).toEqual([{ askBeforeDownload: true }]);
+    expect(store.getState().model).toMatchObject({ status: 'loading', downloadQuestion: { ...question } });
+    await store.getState().answerDownload(false); // answered while the load holds the worker's queue
+    await first;
+    expect(store.getState().model).toMatchObject({
+      status: 'empty',
+      error: null,
+      downloadQuestion: null,
+      downloadCancelled: question,
+    });
+
+    const second = store.getState().loadModel(source);
+    await waitFor(() => store.getState().model.downloadQuestion !== null);
+    expect(store.getState().model.downloadCancelled).toBeNull();
+    await store.getState().answerDownload(true);
+    await second;
+    expect(store.getState().model).toMatchObject({ status: 'ready', card, downloadCancelled: null });
+
+    const third = store.getState().loadModel(source);
+    await waitFor(() => store.getState().model.downloadQuestion !== null);
+    await store.getState().answerDownload(false);
+    await third;
+    expect(store.getState().model).toMatchObject({ status: 'ready', card, error: null }); // the old model stays
+  });
 });
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 50 && !condition(); i++) await settle();
+  expect(condition()).toBe(true);
+}

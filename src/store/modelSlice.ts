@@ -1,8 +1,10 @@
-// The `model` slice: the loaded model's card and load progress, the generate box's stream, and
-// the latest inspection (attention map + logit lens). All GPU work happens in the worker.
+// The `model` slice: the loaded model's card and load progress (with the worker's question before
+// a large download), the generate box's stream, and the latest inspection (attention map + logit
+// lens). All GPU work happens in the worker.
 import type { StateCreator } from 'zustand';
 import { collectDroppedFiles } from '../model/loading/localFiles';
 import type {
+  DownloadQuestion,
   GenerateParams,
   GeneratedTokenEvent,
   GenerationSummary,
@@ -43,13 +45,20 @@ export interface ModelState {
   progress: ModelProgress[];
   card: ModelCard | null;
   error: string | null;
+  /** The worker's question before a large download; the load waits until `answerDownload`. */
+  downloadQuestion: (DownloadQuestion & { requestId: number }) | null;
+  /** The question of the last load, when the user answered Cancel (a note, not an error). */
+  downloadCancelled: DownloadQuestion | null;
   generation: GenerationState;
   inspection: InspectionState;
 }
 
 export interface ModelSlice {
   model: ModelState;
+  /** Loads into the Model tab's slot; a large download waits for `answerDownload`. */
   loadModel(source: ModelSourceSpec): Promise<void>;
+  /** Continue (true) or Cancel (false) the download the worker asked about. */
+  answerDownload(proceed: boolean): Promise<void>;
   /** Loads what was dropped on the panel (files or a folder); call it inside the drop handler. */
   loadDropped(items: DataTransferItemList): Promise<void>;
   generate(params: GenerateParams): Promise<void>;
@@ -72,6 +81,8 @@ export const initialModelState: ModelState = {
   progress: [],
   card: null,
   error: null,
+  downloadQuestion: null,
+  downloadCancelled: null,
   generation: initialGeneration,
   inspection: { running: false, result: null, error: null },
 };
@@ -106,6 +117,8 @@ export function modelOnEvent(model: ModelState, event: WorkerEvent): ModelState 
   if (event.type !== 'deviceLost' || !model.card) return model;
   return {
     ...initialModelState,
+    // A load waiting for its answer holds the worker's queue: the question must stay answerable.
+    downloadQuestion: model.downloadQuestion,
     error: `The GPU device was lost, and with it ${model.card.name}: reconnect the GPU and load the model again.`,
   };
 }
@@ -118,18 +131,37 @@ export function createModelSlice(deps: StoreDeps): StateCreator<AppState, [], []
       setModel((m) => ({ generation: { ...m.generation, ...patch(m.generation) } }));
     const setInspection = (patch: Partial<InspectionState>) =>
       setModel((m) => ({ inspection: { ...m.inspection, ...patch } }));
+    /** The load whose download the user cancelled: its failure is a note, not an error. */
+    let cancelledLoad: number | null = null;
     return {
       model: initialModelState,
 
       async loadModel(source) {
         const { model, gpu } = get();
         if (model.status === 'loading' || model.generation.running || gpu.status !== 'ready') return;
-        setModel(() => ({ status: 'loading', loading: describeSource(source), progress: [], error: null }));
+        setModel(() => ({
+          status: 'loading',
+          loading: describeSource(source),
+          progress: [],
+          error: null,
+          downloadQuestion: null,
+          downloadCancelled: null,
+        }));
+        let requestId: number | null = null;
+        cancelledLoad = null;
         try {
           const { card } = await deps.client().request(
-            { type: 'loadModel', source },
+            { type: 'loadModel', source, askBeforeDownload: true },
             {
-              onProgress: (event) => setModel((m) => ({ progress: applyModelProgress(m.progress, event) })),
+              onProgress: (event) => {
+                if (event.type === 'downloadConfirm') {
+                  const { type: _type, ...question } = event;
+                  requestId = event.requestId;
+                  setModel(() => ({ downloadQuestion: question }));
+                } else {
+                  setModel((m) => ({ progress: applyModelProgress(m.progress, event) }));
+                }
+              },
             },
           );
           setModel(() => ({
@@ -139,9 +171,31 @@ export function createModelSlice(deps: StoreDeps): StateCreator<AppState, [], []
             inspection: { running: false, result: null, error: null },
           }));
         } catch (cause) {
+          if (requestId !== null && requestId === cancelledLoad) {
+            // Cancelled before any weight was fetched: the previous model (if any) is untouched.
+            setModel((m) => ({ status: m.card ? 'ready' : 'empty', downloadQuestion: null }));
+            return;
+          }
           // The worker frees the previous model before uploading a new one, so a failed upload
           // leaves none; a refusal before the upload (config, download) leaves the old one usable.
-          setModel((m) => ({ status: m.card ? 'ready' : 'error', error: errorOf(cause).message }));
+          setModel((m) => ({
+            status: m.card ? 'ready' : 'error',
+            error: errorOf(cause).message,
+            downloadQuestion: null,
+          }));
+        }
+      },
+
+      async answerDownload(proceed) {
+        const question = get().model.downloadQuestion;
+        if (!question) return;
+        const { requestId: loadRequestId, ...asked } = question;
+        if (!proceed) cancelledLoad = loadRequestId;
+        setModel(() => ({ downloadQuestion: null, downloadCancelled: proceed ? null : asked }));
+        try {
+          await deps.client().request({ type: 'answerDownload', loadRequestId, proceed });
+        } catch (cause) {
+          setModel(() => ({ error: errorOf(cause).message }));
         }
       },
 

@@ -157,7 +157,15 @@ export class GpuHost {
         return;
       }
       case 'loadModel':
-        return this.modelHost(request.slot).load(this.liveGpu(), requestId, request.source, this.post);
+        return this.modelHost(request.slot).load(this.liveGpu(), requestId, request.source, this.post, {
+          askBeforeDownload: request.askBeforeDownload,
+        });
+      case 'answerDownload': {
+        const host = this.slotHost(request.slot);
+        const wasWaiting = host?.answerDownload(request.loadRequestId, request.proceed) ?? false;
+        this.post({ type: 'downloadAnswered', requestId, wasWaiting });
+        return;
+      }
       case 'generate': {
         this.liveGpu();
         const { type: _type, id: _id, slot, ...params } = request;

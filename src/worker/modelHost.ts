@@ -22,6 +22,7 @@ import type {
   GenerateParams,
   InspectParams,
   InspectResult,
+  DownloadQuestion,
   LensEntry,
   ModelCard,
   ModelSourceSpec,
@@ -107,9 +108,13 @@ function decodeKnown(tokenizer: TextTokenizer, ids: readonly number[]): string {
 export class ModelHost {
   private loaded: LoadedModel | null = null;
   private generation: AbortController | null = null;
+  /** Loads waiting for the page's answer to their `downloadConfirm`, by request id. */
+  private readonly waitingForAnswer = new Map<number, (proceed: boolean) => void>();
 
   /** Drops the model (its GPU objects belong to a device that is being replaced or was lost). */
   reset(): void {
+    for (const answer of this.waitingForAnswer.values()) answer(false);
+    this.waitingForAnswer.clear();
     this.generation?.abort();
     const old = this.loaded;
     this.loaded = null;
@@ -142,13 +147,39 @@ export class ModelHost {
     return { model, tokenizer, card, spec };
   }
 
+  /** Answers the question a waiting load asked (its `downloadConfirm`); false when none waits. */
+  answerDownload(loadRequestId: number, proceed: boolean): boolean {
+    const answer = this.waitingForAnswer.get(loadRequestId);
+    if (!answer) return false;
+    this.waitingForAnswer.delete(loadRequestId);
+    answer(proceed);
+    return true;
+  }
+
   private require(): LoadedModel {
     if (!this.loaded) throw new ModelRequestError('No model is loaded: load one in the Model panel first.');
     return this.loaded;
   }
 
-  async load(gpu: Gpu, requestId: number, spec: ModelSourceSpec, post: Post): Promise<void> {
+  /**
+   * `askBeforeDownload`: above LARGE_DOWNLOAD_BYTES to download, post `downloadConfirm` and wait
+   * for `answerDownload` (the page's Continue / Cancel) before any weight is fetched.
+   */
+  async load(
+    gpu: Gpu,
+    requestId: number,
+    spec: ModelSourceSpec,
+    post: Post,
+    options: { askBeforeDownload?: boolean } = {},
+  ): Promise<void> {
     const source = sourceOf(spec);
+    const confirmDownload = options.askBeforeDownload
+      ? (question: DownloadQuestion) =>
+          new Promise<boolean>((resolve) => {
+            this.waitingForAnswer.set(requestId, resolve);
+            post({ type: 'downloadConfirm', requestId, ...question });
+          })
+      : undefined;
     const lastPost = new Map<string, number>();
     const onProgress = (p: FileProgress) => {
       const now = performance.now();
@@ -160,6 +191,7 @@ export class ModelHost {
     const limits = gpu.device.limits;
     const folder = await loadModelFolder(source, {
       onProgress,
+      confirmDownload,
       fit: {
         dtype: 'f32',
         maxBufferSize: limits.maxBufferSize,

@@ -1,6 +1,13 @@
 // The Model panel's part of the worker protocol: what the UI sends to load, generate and inspect,
 // and the small, plain objects it gets back (no GPU buffers, no class instances).
 import type { SamplingSettings, StopReason } from '../decoding/generate';
+import type { DownloadInfo } from '../model/loading/downloadPlan';
+
+/**
+ * What the worker asks before a large download (`downloadConfirm`): sizes, what is cached, GPU
+ * memory. The page answers with `answerDownload`; the load waits (and holds the queue) until then.
+ */
+export type DownloadQuestion = DownloadInfo;
 
 /** Where a model folder comes from. Local files carry their path inside what the user chose. */
 export type ModelSourceSpec =

@@ -18,6 +18,7 @@ import type {
   GenerationSummary,
   InspectParams,
   InspectResult,
+  DownloadQuestion,
   ModelCard,
   ModelProgress,
   ModelSourceSpec,
@@ -73,7 +74,21 @@ export type WorkerRequestBody =
    * replacing the model loaded there, streaming `modelProgress` per file; refused before the
    * weights are fetched when config.json says it cannot fit. Replied to with `modelLoaded`.
    */
-  | { type: 'loadModel'; source: ModelSourceSpec; slot?: ModelSlot }
+  | {
+      type: 'loadModel';
+      source: ModelSourceSpec;
+      slot?: ModelSlot;
+      /**
+       * Ask before a large download: the worker streams `downloadConfirm` after config.json and
+       * waits for `answerDownload` (a "no" fails the load with a cancellation message).
+       */
+      askBeforeDownload?: boolean;
+    }
+  /**
+   * The answer to a load's `downloadConfirm` (`loadRequestId` is that load's id). Handled at once.
+   * Replied to with `downloadAnswered` (`wasWaiting: false` when no load was waiting).
+   */
+  | { type: 'answerDownload'; loadRequestId: number; proceed: boolean; slot?: ModelSlot }
   /**
    * Generate from the model loaded in `slot` (with an image for a vision-language model),
    * streaming `generationStarted` then `generatedToken`s. Replied to with `generated`.
@@ -128,6 +143,8 @@ export type WorkerEvent =
   | { type: 'lossSimulated'; requestId: number }
   | ({ type: 'modelProgress'; requestId: number } & ModelProgress)
   | { type: 'modelLoaded'; requestId: number; card: ModelCard }
+  | ({ type: 'downloadConfirm'; requestId: number } & DownloadQuestion)
+  | { type: 'downloadAnswered'; requestId: number; wasWaiting: boolean }
   | { type: 'generationStarted'; requestId: number; promptTokens: TokenPiece[] }
   | ({ type: 'generatedToken'; requestId: number } & GeneratedTokenEvent)
   | ({ type: 'generated'; requestId: number } & GenerationSummary)
@@ -160,6 +177,7 @@ export const REPLY_TYPE = {
   reacquire: 'ready',
   simulateDeviceLoss: 'lossSimulated',
   loadModel: 'modelLoaded',
+  answerDownload: 'downloadAnswered',
   generate: 'generated',
   stopGeneration: 'generationStopped',
   inspect: 'inspected',
@@ -178,6 +196,7 @@ export const REPLY_TYPE = {
 /** Requests handled as soon as they arrive instead of waiting for the request in progress. */
 export const IMMEDIATE_REQUESTS: ReadonlySet<WorkerRequestType> = new Set([
   'simulateDeviceLoss',
+  'answerDownload',
   'stopGeneration',
   'pauseTraining',
   'resumeTraining',
@@ -212,6 +231,8 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<WorkerEventType>([
   'lossSimulated',
   'modelProgress',
   'modelLoaded',
+  'downloadConfirm',
+  'downloadAnswered',
   'generationStarted',
   'generatedToken',
   'generated',

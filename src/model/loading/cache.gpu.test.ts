@@ -11,6 +11,7 @@ import {
 } from './cache';
 import { sha256Hex } from './download';
 import { hubSource } from './sources';
+import type { DownloadInfo } from './downloadPlan';
 import { loadModelFolder } from './loadModelFolder';
 import { collectDroppedFiles, localFilesSource } from './localFiles';
 import { folderAsFiles, tinyModelFolder } from './fixtures/tinyModels';
@@ -21,12 +22,15 @@ const encode = (text: string) => new TextEncoder().encode(text) as Uint8Array<Ar
 
 afterEach(() => caches.delete(TEST_CACHE));
 
-/** A fetch that serves `folder` at {BASE}/{repo}/resolve/main/{file}; `online` switches it off. */
+/**
+ * A fetch that serves `folder` at {BASE}/{repo}/resolve/main/{file} (a HEAD gets the same answer,
+ * recorded as "HEAD {url}"); `online` switches it off.
+ */
 function hubFetch(folder: Record<string, Uint8Array<ArrayBuffer>>) {
   const state = { online: true, requests: [] as string[] };
-  const fetchImpl: typeof fetch = async (input) => {
+  const fetchImpl: typeof fetch = async (input, init) => {
     const url = String(input);
-    state.requests.push(url);
+    state.requests.push(init?.method === 'HEAD' ? `HEAD ${url}` : url);
     if (!state.online) throw new TypeError('Failed to fetch');
     const bytes = folder[decodeURIComponent(url.split('/resolve/main/')[1] ?? '')];
     if (!bytes) return new Response('Entry not found', { status: 404, statusText: 'Not Found' });
@@ -134,5 +138,35 @@ describe('loadModelFolder in the browser', () => {
     expect(dropped.map((e) => e.path).sort()).toEqual(Object.keys(folder).sort());
     const again = await loadModelFolder(localFilesSource(dropped));
     expect(again.fileHashes).toEqual(model.fileHashes);
+  });
+
+  test('the size check before a download reads Cache Storage lengths and asks HEAD for the rest', async () => {
+    const folder = tinyModelFolder('gpt2');
+    const { fetchImpl, state } = hubFetch(folder);
+    const store = new CacheStorageStore(TEST_CACHE);
+    const source = () => hubSource('tiny/gpt2', { baseUrl: BASE, cache: store, fetch: fetchImpl });
+    await loadModelFolder(source());
+    const weightsUrl = `${BASE}/tiny/gpt2/resolve/main/model.safetensors`;
+    await store.delete(weightsUrl);
+    state.requests.length = 0;
+    const asked: DownloadInfo[] = [];
+    await loadModelFolder(source(), {
+      confirmAboveBytes: 0,
+      confirmDownload: async (info) => (asked.push(info), true),
+    });
+    const weights = folder['model.safetensors'].length;
+    const small = ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json'];
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatchObject({
+      bytes: weights,
+      exact: true,
+      cachedBytes: small.reduce((sum, f) => sum + folder[f].length, 0),
+    });
+    expect(asked[0].files.find((f) => f.file === 'model.safetensors')).toEqual({
+      file: 'model.safetensors',
+      bytes: weights,
+      cached: false,
+    });
+    expect(state.requests).toEqual([`HEAD ${weightsUrl}`, weightsUrl]);
   });
 });

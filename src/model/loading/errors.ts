@@ -10,6 +10,7 @@ export type ModelLoadErrorKind =
   | 'format' // a file is not what its name says (bad JSON, bad safetensors)
   | 'mismatch' // the checkpoint contradicts config.json
   | 'too-large' // the model cannot fit the GPU or the memory budget
+  | 'cancelled' // the user declined a large download (nothing was downloaded beyond config.json)
   | 'input'; // a bad argument (repo id, URL)
 
 export class ModelLoadError extends Error {

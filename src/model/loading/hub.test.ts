@@ -10,6 +10,7 @@ import { hubSource, urlSource } from './sources';
 import { MemoryStore } from './cache';
 import { loadModelFolder, type LoadModelOptions } from './loadModelFolder';
 import type { FileProgress } from './download';
+import type { DownloadInfo } from './downloadPlan';
 import { ModelLoadError } from './errors';
 
 const GPT2 = tinyModelFolder('gpt2');
@@ -192,5 +193,63 @@ describe('cache', () => {
     expect(model.files.find((f) => f.file === 'config.json')!.from).toBe('cache');
     expect(model.fileHashes['model.safetensors']).toBe(sha256(GPT2['model.safetensors']));
     expect(store.entries.get(url)!.bytes!.length).toBe(GPT2['model.safetensors'].length);
+  });
+});
+
+describe('the size warning through HEAD requests', () => {
+  const exactSizes = (folder: Record<string, Uint8Array>, files: string[]) =>
+    files.map((file) => ({ file, bytes: folder[file].length, cached: false }));
+
+  test('sizes come from HEAD Content-Length; a "no" fetches no weights and caches only config.json', async () => {
+    const store = new MemoryStore();
+    const asked: DownloadInfo[] = [];
+    const start = server.requests.length;
+    const error = await loadError('gpt2', {
+      store,
+      confirmAboveBytes: 1000,
+      confirmDownload: async (info) => {
+        asked.push(info);
+        return false;
+      },
+    });
+    expect(error.kind).toBe('cancelled');
+    const files = ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'model.safetensors'];
+    expect(asked).toHaveLength(1);
+    expect(asked[0].files).toEqual(exactSizes(GPT2, files));
+    expect(asked[0]).toMatchObject({
+      exact: true,
+      cachedBytes: 0,
+      source: `gpt2 @ main (${server.baseUrl})`,
+    });
+    expect(asked[0].bytes).toBe(files.reduce((sum, f) => sum + GPT2[f].length, 0));
+    const gets = server.requests.slice(start).filter((r) => !r.startsWith('HEAD '));
+    expect(gets).toEqual(['gpt2/resolve/main/config.json']);
+    expect([...store.entries.keys()].map((url) => url.split('/').pop())).toEqual(['config.json']);
+  });
+
+  test('a second load from the cache downloads nothing and asks nothing', async () => {
+    const store = new MemoryStore();
+    await load('tiny/llama-sharded', { store });
+    const start = server.requests.length;
+    let asked = 0;
+    await load('tiny/llama-sharded', {
+      store,
+      confirmAboveBytes: 0,
+      confirmDownload: async () => (asked++, true),
+    });
+    expect(asked).toBe(0);
+    expect(server.requests.slice(start)).toEqual([]); // sizes from the cache entries: no HEAD either
+  });
+
+  test('a HEAD without Content-Length makes the plan an estimate', async () => {
+    server.behave('gpt2/resolve/main/model.safetensors', { headWithoutLength: true });
+    const asked: DownloadInfo[] = [];
+    await load('gpt2', {
+      confirmAboveBytes: 0,
+      confirmDownload: async (info) => (asked.push(info), true),
+    });
+    server.behave('gpt2/resolve/main/model.safetensors', null);
+    expect(asked[0].exact).toBe(false);
+    expect(asked[0].files.at(-1)).toEqual({ file: 'model.safetensors', bytes: null, cached: false });
   });
 });

@@ -11,4 +11,5 @@ export * from './sources';
 export * from './localFiles';
 export * from './validate';
 export * from './estimate';
+export * from './downloadPlan';
 export * from './loadModelFolder';

@@ -1,12 +1,15 @@
 // Loads a Hugging Face style model folder from any ModelSource: config.json first (parsed and,
 // given GPU limits, checked to fit before any weight is fetched), then the tokenizer files, then
 // model.safetensors or model.safetensors.index.json + shards, each header checked against
-// config.json as soon as its first bytes arrive. Returns everything or throws: nothing partial.
+// config.json as soon as its first bytes arrive. With `confirmDownload`, a download above
+// LARGE_DOWNLOAD_BYTES waits for the user's yes right after config.json (downloadPlan.ts).
+// Returns everything or throws: nothing partial.
 // Nothing is uploaded to the GPU here; the engine does that from the returned tensor views.
 import { parseModelConfig, type ModelConfig } from '../config';
 import { canonicalTensorName, expectedTensors, isIgnoredTensor } from '../architectures/tensors';
 import { ModelLoadError, listNames } from './errors';
 import { parseJsonFile, type PrefixCheck, type ProgressCallback } from './download';
+import { confirmLargeDownload, type ConfirmDownload } from './downloadPlan';
 import { assertModelFits, type FitLimits } from './estimate';
 import {
   parseSafetensors,
@@ -38,6 +41,14 @@ export interface LoadModelOptions {
   fit?: FitLimits;
   /** Each warning as it happens (also returned in `warnings`). */
   onWarning?: (message: string) => void;
+  /**
+   * Asked once, after config.json, when more than `confirmAboveBytes` would be downloaded (cached
+   * and local files do not count); false cancels with a 'cancelled' ModelLoadError before any
+   * weight is fetched. Not called for local files. The signal still aborts while it waits.
+   */
+  confirmDownload?: ConfirmDownload;
+  /** Default LARGE_DOWNLOAD_BYTES (100 MB). */
+  confirmAboveBytes?: number;
 }
 
 export interface LoadedFileInfo {
@@ -109,15 +120,29 @@ export async function loadModelFolder(
     options.onWarning?.(message);
   };
   const opened: OpenedFile[] = [];
+  // Each file is read once: the download check may already have read the sharded index.
+  const openedByName = new Map<string, OpenedFile | null>();
   const open: Opener = async (file, extra = {}) => {
+    if (openedByName.has(file)) return openedByName.get(file)!;
     const result = await source.open(file, { signal, onProgress, onWarning: warn, ...extra });
+    openedByName.set(file, result);
     if (result) opened.push(result);
     return result;
   };
 
   const configFile = required(await open('config.json'), 'config.json');
-  const config = parseModelConfig(parseJsonFile(configFile.bytes, 'config.json'), 'config.json');
+  const configJson = parseJsonFile(configFile.bytes, 'config.json');
+  const config = parseModelConfig(configJson, 'config.json');
   if (options.fit) assertModelFits(config, options.fit, source.describe());
+  if (options.confirmDownload && source.kind !== 'local') {
+    await confirmLargeDownload(source, config, configJson, {
+      confirm: options.confirmDownload,
+      thresholdBytes: options.confirmAboveBytes,
+      signal,
+      size: options.fit,
+      openIndex: () => open(SHARDED_INDEX_FILE, { optional: true }),
+    });
+  }
 
   const tokenizerFile = required(await open('tokenizer.json'), 'tokenizer.json');
   const tokenizerJson = parseJsonFile(tokenizerFile.bytes, 'tokenizer.json');

@@ -32,6 +32,16 @@ export interface OpenedFile {
   from: FileProgress['from'];
 }
 
+/** What a source can tell about a file without reading it (a HEAD request, a cache entry). */
+export interface FileSizeInfo {
+  /** Size in bytes; null when the source cannot tell cheaply (no Content-Length, HEAD refused). */
+  bytes: number | null;
+  /** Where its bytes would come from: only 'network' costs a download. */
+  from: FileProgress['from'];
+  /** The file is known not to exist (404, or a remembered 404 in the cache). */
+  absent: boolean;
+}
+
 export interface ModelSource {
   readonly kind: 'hub' | 'url' | 'local';
   /** For the UI and messages: "gpt2 @ main (Hugging Face Hub)", a URL, "local folder tiny-gpt2". */
@@ -41,6 +51,11 @@ export interface ModelSource {
   /** The folder's files when known up front (local files); null for URLs. */
   list(): string[] | null;
   open(file: string, options?: OpenOptions): Promise<OpenedFile | null>;
+  /**
+   * A file's size before opening it, for the warning before a large download (downloadPlan.ts).
+   * Optional: without it every size is unknown and the loader estimates from config.json.
+   */
+  sizeOf?(file: string, options?: { signal?: AbortSignal }): Promise<FileSizeInfo>;
 }
 
 export const HUB_BASE_URL = 'https://huggingface.co';
@@ -220,6 +235,42 @@ class HttpSource implements ModelSource {
     const sha256 = await sha256Hex(bytes);
     await this.store(url, { bytes, sha256 }, onWarning);
     return { file, bytes, sha256, from: 'network' };
+  }
+
+  /**
+   * Cache first (the stored length, no body read); else a HEAD request: the Hub's x-linked-size
+   * (the LFS file's size, kept when the redirect is followed) or Content-Length. Any failure is
+   * "unknown", never an error: the download itself reports problems with the right message.
+   */
+  async sizeOf(file: string, options: { signal?: AbortSignal } = {}): Promise<FileSizeInfo> {
+    const { signal } = options;
+    const url = this.fileUrl(file);
+    signal?.throwIfAborted();
+    if (this.cache) {
+      const entry = await this.cache.get(url).catch(() => null);
+      if (entry?.kind === 'absent') return { bytes: 0, from: 'cache', absent: true };
+      if (entry?.kind === 'file') {
+        await entry.body.cancel().catch(() => undefined);
+        return { bytes: entry.declaredBytes, from: 'cache', absent: false };
+      }
+    }
+    const unknown: FileSizeInfo = { bytes: null, from: 'network', absent: false };
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, { method: 'HEAD', signal, credentials: 'omit' });
+    } catch (error) {
+      if (isAbortError(error, signal)) throw signal?.reason ?? error;
+      return unknown;
+    }
+    await response.body?.cancel().catch(() => undefined);
+    if (response.status === 404) return { bytes: null, from: 'network', absent: true };
+    if (!response.ok) return unknown;
+    const size = (name: string): number | null => {
+      const value = Number(response.headers.get(name) ?? NaN);
+      return Number.isSafeInteger(value) && value >= 0 ? value : null;
+    };
+    const encoded = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
+    return { ...unknown, bytes: size('x-linked-size') ?? (encoded ? null : size('content-length')) };
   }
 
   private async store(

@@ -1,11 +1,16 @@
 // The models an experiment runs on, by role: which model, whether it is loaded, and the SHA-256
 // prefix of its weights that a share link pins. A default model can be swapped for another; a
-// pinned hash that differs from the loaded file is named, and can be re-pinned deliberately.
+// pinned hash that differs from the loaded file is named, and can be re-pinned deliberately. A Hub
+// or URL model that is not loaded (a link from someone else) gets a Load button: the Model tab's
+// load, with its question before a large download shown here.
 import type { ModelRef } from '../../share/experiment';
 import { useAppStore } from '../../store';
 import { modelAvailability, describeRef, type ModelRole } from '../../store/decodeModels';
 import { usesAmateur } from '../../store/decodeExperiment';
+import type { ModelSourceSpec } from '../../worker/modelTypes';
 import { SHAPES_MODELS, SHAPES_MODEL_ROLES } from '../../worker/shapesTypes';
+import { DownloadCancelledNote, DownloadConfirm } from '../model/DownloadConfirm';
+import { LoadProgress } from '../model/LoadModel';
 
 const ROLE_TEXT: Record<ModelRole, string> = {
   main: 'main: every lane’s base distribution',
@@ -19,6 +24,37 @@ function weightsHash(sha256: Record<string, string>): string | null {
   const weights =
     entries.find(([file]) => file.endsWith('.safetensors') || file.endsWith('.onnx')) ?? entries[0];
   return `${weights[0]} ${weights[1].slice(0, 8)}`;
+}
+
+/**
+ * How the Model tab loads a Hub or URL ref. An unset revision stays empty (the Hub's main), so the
+ * worker's same-source check (decodeSetup.ts) recognises the loaded model as the ref.
+ */
+function specOf(ref: ModelRef): ModelSourceSpec | null {
+  if (ref.source === 'hub') return { kind: 'hub', repo: ref.id, revision: ref.revision ?? '' };
+  if (ref.source === 'url') return { kind: 'url', url: ref.id };
+  return null;
+}
+
+function LoadRefButton({ modelRef, locked }: { modelRef: ModelRef; locked: boolean }) {
+  const loadModel = useAppStore((s) => s.loadModel);
+  const busy = useAppStore(
+    (s) => s.model.status === 'loading' || s.model.generation.running || s.gpu.status !== 'ready',
+  );
+  const spec = specOf(modelRef);
+  if (!spec) return null;
+  return (
+    <button
+      type="button"
+      className="button-ghost model-load-button"
+      data-testid="decode-model-load"
+      disabled={locked || busy}
+      title="Loads it into the Model tab (asks first when the download is large)"
+      onClick={() => void loadModel(spec)}
+    >
+      Load {describeRef(modelRef)}
+    </button>
+  );
 }
 
 function ModelRow({
@@ -88,13 +124,37 @@ function ModelRow({
           ) : null}
         </span>
       ) : null}
+      {modelRef && (available?.status === 'missing' || available?.status === 'mismatch') ? (
+        <span className="model-message">
+          <LoadRefButton modelRef={modelRef} locked={locked} />
+        </span>
+      ) : null}
     </li>
+  );
+}
+
+/** The Model tab's load as seen from here: its progress, question, cancellation or error. */
+function RemoteLoad() {
+  const error = useAppStore((s) => s.model.error);
+  const loading = useAppStore((s) => s.model.status === 'loading');
+  return (
+    <div className="remote-load" data-testid="decode-remote-load">
+      {loading ? <LoadProgress /> : null}
+      <DownloadConfirm />
+      <DownloadCancelledNote />
+      {error ? (
+        <p className="field-problem" role="alert" data-testid="decode-model-load-error">
+          {error}
+        </p>
+      ) : null}
+    </div>
   );
 }
 
 export function ModelsInUse({ locked }: { locked: boolean }) {
   const models = useAppStore((s) => s.decode.experiment.models);
   const needsAmateur = useAppStore((s) => usesAmateur(s.decode.experiment));
+  const remote = [models.main, models.amateur].some((ref) => ref && ref.source !== 'default');
   return (
     <div className="setup-block">
       <h3>Models</h3>
@@ -102,6 +162,7 @@ export function ModelsInUse({ locked }: { locked: boolean }) {
         <ModelRow role="main" modelRef={models.main} locked={locked} />
         <ModelRow role="amateur" modelRef={models.amateur} locked={locked} />
       </ul>
+      {remote ? <RemoteLoad /> : null}
       {models.amateur && !needsAmateur ? (
         <p className="small muted">No lane uses the amateur model (CD and LOL do).</p>
       ) : null}

@@ -117,10 +117,15 @@ export function LoadModel() {
 export function LoadProgress() {
   const progress = useAppStore((s) => s.model.progress);
   const loading = useAppStore((s) => (s.model.status === 'loading' ? s.model.loading : null));
+  const asking = useAppStore((s) => s.model.downloadQuestion !== null);
   if (progress.length === 0 && !loading) return null;
   return (
     <div className="load-progress" data-testid="model-progress">
-      {loading ? <div className="muted small">Loading {loading}…</div> : null}
+      {loading ? (
+        <div className="muted small">
+          {asking ? 'Read config.json; waiting for Continue or Cancel…' : `Loading ${loading}…`}
+        </div>
+      ) : null}
       {progress.map((p) => (
         <div className="progress-row" key={p.file} data-file={p.file}>
           <code className="progress-file" title={p.file}>

@@ -2,6 +2,7 @@
 // generate from it, and inspect its attention and logit lens. The worker does all GPU work.
 import { useState, type DragEvent } from 'react';
 import { useAppStore } from '../../store';
+import { DownloadCancelledNote, DownloadConfirm } from './DownloadConfirm';
 import { GenerateBox } from './GenerateBox';
 import { Inspector } from './Inspector';
 import { LoadModel, LoadProgress } from './LoadModel';
@@ -61,6 +62,8 @@ export function ModelPanel() {
           <h3>Load</h3>
           <LoadModel />
           <LoadProgress />
+          <DownloadConfirm />
+          <DownloadCancelledNote />
           {error ? (
             <p className="inline-error" role="alert" data-testid="model-error">
               {error}
