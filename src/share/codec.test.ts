@@ -12,7 +12,7 @@ import {
   type ShareLinkErrorCode,
 } from './codec';
 import type { Experiment } from './experiment';
-import { defaultExperiment, defaultLane } from './methods';
+import { METHOD_NAMES, defaultExperiment, defaultLane } from './methods';
 import { CURRENT_FORMAT, MIGRATIONS } from './migrations';
 import { randomExperiment, randomHex64, seededRandom, shuffleKeys } from './testing';
 
@@ -49,6 +49,19 @@ describe('encodeLink / decodeLink round trip', () => {
     expect(link).toMatch(/^x1\.[A-Za-z0-9_-]+$/);
     expect(link.length).toBeLessThan(400);
     expect(decodeLink(link)).toEqual({ ok: true, experiment });
+  });
+
+  test('every method round-trips with its defaults and edited parameters, Debias (calibrated) included', () => {
+    for (const name of METHOD_NAMES) {
+      const experiment = defaultExperiment();
+      experiment.models.amateur = { source: 'default', id: 'shapes-amateur', sha256: {} };
+      experiment.lanes = [defaultLane(name, 'lane-1')];
+      expect(decodeLink(encodeLink(experiment)), name).toEqual({ ok: true, experiment });
+    }
+    const experiment = defaultExperiment();
+    experiment.prompt = 'is there a red star ?';
+    experiment.lanes.push({ ...defaultLane('plain', 'lane-4'), method: { method: 'debias-calibrate', answers: 'Yes  No', reference: 'noise' } }); // prettier-ignore
+    expect(decodeLink(encodeLink(experiment))).toEqual({ ok: true, experiment });
   });
 
   test('300 random valid experiments round-trip exactly', () => {

@@ -37,6 +37,12 @@ export interface SamplingConfig {
 }
 
 /**
+ * The content-free input of Debias's post-hoc calibration: the prompt without image placeholders,
+ * or a meaningless image (CLIP's mean colour, or seeded noise) in place of the image.
+ */
+export type CalibrationReference = 'no-image' | 'mean-colour' | 'noise';
+
+/**
  * One lane's method and parameters. Formulas: shared/METHODS.md and each method's module header.
  * `beta` is the adaptive plausibility threshold of the contrastive family (0 = no mask).
  */
@@ -47,6 +53,7 @@ export type MethodConfig =
   | { method: 'icd'; alpha: number; beta: number; disturbance: string }
   | { method: 'ritual'; alphaPos: number; alphaNeg: number; beta: number; noiseStep: number }
   | { method: 'debias'; alpha: number; beta: number }
+  | { method: 'debias-calibrate'; answers: string; reference: CalibrationReference }
   | { method: 'dola'; alpha: number; beta: number; layers: 'low' | 'high' | 'all' }
   | { method: 'lol'; alpha: number; beta: number; lowerLayer: number; lowerWeight: number }
   | { method: 'contrastive-search'; k: number; alpha: number };

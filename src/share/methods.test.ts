@@ -3,6 +3,8 @@ import type { MethodName } from './experiment';
 import {
   METHODS,
   METHOD_NAMES,
+  answerWords,
+  answersProblem,
   SAMPLING_PARAMETERS,
   EXPERIMENT_PARAMETERS,
   defaultExperiment,
@@ -21,6 +23,7 @@ const ALL_METHODS: MethodName[] = [
   'icd',
   'ritual',
   'debias',
+  'debias-calibrate',
   'dola',
   'lol',
   'contrastive-search',
@@ -63,6 +66,7 @@ describe('method catalog', () => {
     ['icd', { alpha: 1, beta: 0.1 }],
     ['ritual', { alphaPos: 3, alphaNeg: 1, beta: 0.1, noiseStep: 500 }],
     ['debias', { alpha: 1, beta: 0.1 }],
+    ['debias-calibrate', { answers: 'yes no', reference: 'no-image' }],
     ['dola', { alpha: 1, beta: 0.1, layers: 'high' }],
     ['contrastive-search', { k: 5, alpha: 0.6 }],
   ] as const)('%s has the paper defaults', (method, expected) => {
@@ -76,12 +80,38 @@ describe('method catalog', () => {
     expect([t.min, t.max, t.integer]).toEqual([0, 999, true]);
   });
 
-  test('needs: CD and LOL need an amateur; VCD, RITUAL, debias an image; DoLa, LOL, CS hidden states', () => {
+  test('needs: CD and LOL need an amateur; VCD, RITUAL, both debias an image; DoLa, LOL, CS hidden states', () => {
     const needing = (need: 'amateur' | 'image' | 'hiddenStates') =>
       METHOD_NAMES.filter((name) => METHODS[name].needs[need]).sort();
     expect(needing('amateur')).toEqual(['cd', 'lol']);
-    expect(needing('image')).toEqual(['debias', 'ritual', 'vcd']);
+    expect(needing('image')).toEqual(['debias', 'debias-calibrate', 'ritual', 'vcd']);
     expect(needing('hiddenStates')).toEqual(['contrastive-search', 'dola', 'lol']);
+  });
+
+  test('Debias (calibrated): answers are 2 to 8 distinct words, the reference one of three inputs', () => {
+    const spec = METHODS['debias-calibrate'];
+    expect(spec.label).toBe('Debias (calibrated)');
+    expect(spec.parameters.reference.choices).toEqual(['no-image', 'mean-colour', 'noise']);
+    expect(spec.formula).toMatch(/q_k ∝ p\(k\|v,x\) \/ p\(k\|∅,x\)/);
+    expect(answerWords('  yes\tno \n')).toEqual(['yes', 'no']);
+    const check = (answers: string) => spec.check!({ answers, reference: 'no-image' });
+    expect(check('yes no')).toEqual([]);
+    expect(check('A B C D')).toEqual([]);
+    expect(check('')).toEqual([
+      {
+        parameter: 'answers',
+        message:
+          '"" names 0 answers (Debias (calibrated) answers allows 2 to 8 words separated by spaces, e.g. "yes no")',
+      },
+    ]);
+    expect(check('a b c d e f g h i')[0].message).toMatch(/names 9 answers/);
+    expect(check('yes Yes')[0].message).toBe(
+      '"Yes" repeats the answer "yes" (an answer reads every capitalisation of its word): name each answer once',
+    );
+    expect(check(`yes ${'n'.repeat(33)}`)[0].message).toMatch(
+      /is 33 characters long; an answer allows at most 32/,
+    );
+    expect(answersProblem(5)).toBeNull();
   });
 
   test('methodParameterList follows catalog order', () => {

@@ -14,6 +14,9 @@
 // - LOL: the paper publishes no reference values for the lower layer or its fusion weight; lowerLayer 1
 //   and lowerWeight 0.5 are LogitLab's choice for the small default models.
 // - ICD/LQCD: `disturbance` is the leading or disturbing text added to the prompt of the contrast input.
+// - Debias (calibrated): `answers` are words separated by whitespace; each answer also reads its
+//   capitalised and lower-case forms (src/decoding/methods/answers.ts), so answers that differ
+//   only in case are one answer written twice and are refused.
 import type { Experiment, LaneConfig, MethodConfig, MethodName } from './experiment';
 import type { ChoiceParameter, NumberParameter, ParameterSpec, TextParameter } from './parameters';
 import { number } from './parameters';
@@ -48,6 +51,13 @@ export interface MethodNeeds {
   hiddenStates: boolean;
 }
 
+/** A problem a parameter's own range cannot express (e.g. the answers of a calibration). */
+export interface ParameterProblem {
+  /** The parameter's field name. */
+  parameter: string;
+  message: string;
+}
+
 export interface MethodSpec<M extends MethodName = MethodName> {
   name: M;
   /** Short name for lane headers ("VCD"). */
@@ -60,6 +70,11 @@ export interface MethodSpec<M extends MethodName = MethodName> {
   formula: string;
   needs: MethodNeeds;
   parameters: MethodParameterSpecs<M>;
+  /**
+   * Checks across or inside parameters beyond their specs (empty when the values are fine). Must
+   * accept any values: the link validator calls it on whatever it was given.
+   */
+  check?: (parameters: MethodParametersOf<M>) => ParameterProblem[];
 }
 
 export type MethodCatalog = { [M in MethodName]: MethodSpec<M> };
@@ -80,6 +95,38 @@ const noiseStep = () =>
     'Forward-diffusion step of the noised image (0 = clean, 999 = pure noise).',
     { default: 500, min: 0, max: 999, step: 1, integer: true },
   );
+
+/** Limits of Debias (calibrated)'s `answers`: 2 to 8 words of at most 32 characters. */
+export const ANSWER_LIMITS = { minAnswers: 2, maxAnswers: 8, wordChars: 32, textChars: 100 } as const;
+
+/** The answer words of a calibration's `answers` text (whitespace-separated, in order). */
+export function answerWords(text: string): string[] {
+  return text.split(/\s+/).filter((word) => word.length > 0);
+}
+
+/** What is wrong with a calibration's `answers` text, or null (the words, not their token ids). */
+export function answersProblem(text: unknown): string | null {
+  const { minAnswers, maxAnswers, wordChars, textChars } = ANSWER_LIMITS;
+  // The parameter's own schema reports a wrong type or a too long text.
+  if (typeof text !== 'string' || text.length > textChars) return null;
+  const words = answerWords(text);
+  const allowed = `(Debias (calibrated) answers allows ${minAnswers} to ${maxAnswers} words separated by spaces, e.g. "yes no")`;
+  if (words.length < minAnswers || words.length > maxAnswers) {
+    return `${JSON.stringify(text)} names ${words.length} answer${words.length === 1 ? '' : 's'} ${allowed}`;
+  }
+  const long = words.find((word) => word.length > wordChars);
+  if (long)
+    return `${JSON.stringify(long)} is ${long.length} characters long; an answer allows at most ${wordChars}`;
+  const seen = new Map<string, string>();
+  for (const word of words) {
+    const earlier = seen.get(word.toLowerCase());
+    if (earlier !== undefined) {
+      return `${JSON.stringify(word)} repeats the answer ${JSON.stringify(earlier)} (an answer reads every capitalisation of its word): name each answer once`;
+    }
+    seen.set(word.toLowerCase(), word);
+  }
+  return null;
+}
 
 const NO_NEEDS: MethodNeeds = { amateur: false, image: false, hiddenStates: false };
 
@@ -170,6 +217,37 @@ export const METHODS: MethodCatalog = {
     formula: '(1+α)·l(y|v,x) − α·l(y|x) on V_head(β)',
     needs: { amateur: false, image: true, hiddenStates: false },
     parameters: { alpha: alpha('Weight of the no-image contrast.'), beta: beta() },
+  },
+  'debias-calibrate': {
+    name: 'debias-calibrate',
+    label: 'Debias (calibrated)',
+    description:
+      'Post-hoc calibration of yes/no answers: divide out the answer bias seen without the image (Zhang et al., 2024).',
+    paper: 'Zhang et al., "Debiasing Large Visual Language Models", 2024',
+    formula: 'q_k ∝ p(k|v,x) / p(k|∅,x) over the answers k at the answer step (∅: no or a meaningless image)',
+    needs: { amateur: false, image: true, hiddenStates: false },
+    parameters: {
+      answers: {
+        kind: 'text',
+        name: 'answers',
+        label: 'answers',
+        help: 'The closed-form answers, separated by spaces. Each sums the single-token forms of its word, lower and capitalised, with and without a leading space ("yes", " yes", "Yes", " Yes").',
+        default: 'yes no',
+        maxLength: ANSWER_LIMITS.textChars,
+      },
+      reference: {
+        kind: 'choice',
+        name: 'reference',
+        label: 'content-free input',
+        help: 'What p_cf is computed from: the prompt without the image, or a meaningless image (CLIP mean colour, or noise seeded by the experiment).',
+        default: 'no-image',
+        choices: ['no-image', 'mean-colour', 'noise'],
+      },
+    },
+    check: ({ answers }) => {
+      const message = answersProblem(answers);
+      return message ? [{ parameter: 'answers', message }] : [];
+    },
   },
   dola: {
     name: 'dola',

@@ -34,6 +34,30 @@ describe('experiment schema', () => {
     ]);
   });
 
+  test("Debias (calibrated): the answers' words and the reference are checked, old links still decode", () => {
+    const calibrated = (method: Record<string, unknown>) => (e: Experiment) =>
+      (e.lanes[0] = { ...defaultLane('debias-calibrate', 'lane-1'), method: { ...defaultLane('debias-calibrate').method, ...method } } as never); // prettier-ignore
+    expect(problems(calibrated({ answers: 'yes' }))).toEqual([
+      'lanes[0].method.answers: "yes" names 1 answer (Debias (calibrated) answers allows 2 to 8 words separated by spaces, e.g. "yes no")',
+    ]);
+    expect(problems(calibrated({ answers: 'no No' }))).toEqual([
+      'lanes[0].method.answers: "No" repeats the answer "no" (an answer reads every capitalisation of its word): name each answer once',
+    ]);
+    expect(problems(calibrated({ answers: 'y'.repeat(101) }))).toEqual([
+      'lanes[0].method.answers: is 101 characters long; at most 100 allowed',
+    ]);
+    expect(problems(calibrated({ reference: 'black' }))[0]).toMatch(
+      /^lanes\[0\]\.method\.reference: "black" is not one of/,
+    );
+    expect(problems(calibrated({ answers: 3 }))).toEqual([
+      'lanes[0].method.answers: expected a string, got 3',
+    ]);
+    expect(problems(calibrated({ alpha: 1 }))).toEqual(['lanes[0].method: unknown field "alpha"']);
+    const experiment = defaultExperiment();
+    experiment.lanes.push({ ...defaultLane('debias-calibrate', 'lane-4'), method: { method: 'debias-calibrate', answers: 'A B C D', reference: 'noise' } }); // prettier-ignore
+    expect(validateExperiment(experiment)).toEqual({ ok: true, experiment });
+  });
+
   test('unknown fields are refused at every level', () => {
     expect(problems((e) => (e.colour = 'red'))).toEqual(['(top level): unknown field "colour"']);
     expect(problems((e) => ((e.lanes[0].method as Record<string, unknown>).alpha = 1))).toEqual([
@@ -52,7 +76,7 @@ describe('experiment schema', () => {
       'prompt: is missing (expected a string)',
     ]);
     expect(problems((e) => (e.lanes[0].method = { method: 'beam' } as never))).toEqual([
-      'lanes[0].method.method: "beam" is unknown; expected one of plain, cd, vcd, icd, ritual, debias, dola, lol, contrastive-search',
+      'lanes[0].method.method: "beam" is unknown; expected one of plain, cd, vcd, icd, ritual, debias, debias-calibrate, dola, lol, contrastive-search',
     ]);
     expect(problems((e) => (e.version = 2 as 1))).toEqual(['version: 2 is not one of 1']);
     expect(problems((e) => ((e.lanes[1].method as { layers: string }).layers = 'x'))).toEqual([

@@ -1,7 +1,7 @@
 // The zod schema of an Experiment (version 1), built from the catalog in methods.ts so a range is
 // written once. Objects are strict (an unknown field is refused: it is either a typo or a newer
-// format we would silently drop), numbers are finite, and the cross-field rules a type cannot say
-// are checked here: unique lane ids, an amateur model for the methods that contrast against one,
+// format we would silently drop), numbers are finite, a method's own checks run (MethodSpec.check:
+// the calibration's answer words), and the cross-field rules a type cannot say are checked here: unique lane ids, an amateur model for the methods that contrast against one,
 // an image for the methods that distort it.
 import { z } from 'zod';
 import type { Experiment, MethodConfig, MethodName } from './experiment';
@@ -15,6 +15,7 @@ import {
   METHODS,
   METHOD_NAMES,
   SAMPLING_PARAMETERS,
+  type ParameterProblem,
 } from './methods';
 
 /** A SHA-256 as written in links: 64 lowercase hex digits. */
@@ -69,7 +70,12 @@ function methodSchema(name: MethodName) {
   for (const [key, parameter] of Object.entries(spec.parameters) as [string, ParameterSpec][]) {
     shape[key] = parameterSchema(parameter, spec.label);
   }
-  return z.strictObject(shape);
+  const check = spec.check as ((parameters: Record<string, unknown>) => ParameterProblem[]) | undefined;
+  return z.strictObject(shape).superRefine((config, ctx) => {
+    for (const { parameter, message } of check?.(config) ?? []) {
+      ctx.addIssue({ code: 'custom', path: [parameter], message, input: config[parameter] });
+    }
+  });
 }
 
 const methodOptions = METHOD_NAMES.map(methodSchema);

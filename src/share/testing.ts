@@ -9,6 +9,7 @@ import {
   METHOD_NAMES,
   SAMPLING_PARAMETERS,
   methodParameterList,
+  type ParameterProblem,
 } from './methods';
 
 export interface Random {
@@ -117,6 +118,13 @@ export function randomLane(
 ): LaneConfig {
   const config: Record<string, unknown> = { method };
   for (const spec of methodParameterList(method)) config[spec.name] = randomParameter(spec, random);
+  // A value its method's own check refuses (random text as a calibration's answers) is replaced by
+  // a valid one: a random pick of answer words, or the default.
+  const check = METHODS[method].check as ((parameters: Record<string, unknown>) => ParameterProblem[]) | undefined; // prettier-ignore
+  for (const { parameter } of check?.(config) ?? []) {
+    const words = ['yes', 'no', 'A', 'B', 'C', 'D', 'maybe', 'é'].filter(() => random.bool());
+    config[parameter] = words.length >= 2 ? words.join(random.pick([' ', '  ', '\t'])) : 'yes no';
+  }
   return {
     id,
     method: config as unknown as LaneConfig['method'],

@@ -71,6 +71,7 @@ export const distortionSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('no-image') }),
   z.strictObject({ kind: z.literal('prompt'), text: z.string().max(10_000) }),
   z.strictObject({ kind: z.literal('layer'), layer: count }),
+  z.strictObject({ kind: z.literal('meaningless'), image: z.enum(['mean-colour', 'noise']), seed: count }),
 ]);
 
 export const tokenRecordSchema = z.strictObject({

@@ -33,7 +33,9 @@ export type DistortionRecord =
   | { kind: 'transform'; transform: string; seed: number }
   | { kind: 'no-image' }
   | { kind: 'prompt'; text: string }
-  | { kind: 'layer'; layer: number };
+  | { kind: 'layer'; layer: number }
+  /** The image replaced by a meaningless one (meaninglessImage in src/decoding/inputs/calibration.ts). */
+  | { kind: 'meaningless'; image: 'mean-colour' | 'noise'; seed: number };
 
 export interface TokenRecord {
   /** 0-based step in the lane. */

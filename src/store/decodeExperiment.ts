@@ -72,6 +72,10 @@ export function experimentProblems(experiment: Experiment): FieldProblems {
         problems[path] = `is ${value.length} characters long; at most ${parameter.maxLength} allowed`;
       }
     }
+    // Cross-field rules of a method (e.g. Debias (calibrated)'s answer words), under their field.
+    for (const p of spec.check?.(lane.method as never) ?? []) {
+      problems[lanePath(index, 'method', p.parameter)] ??= p.message;
+    }
     for (const parameter of Object.values(SAMPLING_PARAMETERS)) {
       const value = lane.sampling[parameter.name as keyof SamplingConfig];
       checkNumber(problems, lanePath(index, 'sampling', parameter.name), parameter, value, 'sampling');

@@ -106,5 +106,5 @@ function methodCase(method: MethodName): BenchCase {
 }
 
 export const benchCases: BenchCase[] = (
-  ['vcd', 'icd', 'ritual', 'debias', 'dola', 'lol', 'contrastive-search', 'cd'] as const
+  ['vcd', 'icd', 'ritual', 'debias', 'debias-calibrate', 'dola', 'lol', 'contrastive-search', 'cd'] as const
 ).map(methodCase);

@@ -74,6 +74,7 @@ export function planLanes({ experiment, image, tokenizer, models, methods }: Pla
     amateurReadsImages: models.amateur?.readsImages ?? false,
     numLayers: models.main.config.numLayers,
     amateurNumLayers: models.amateur?.config.numLayers ?? null,
+    tokenizer,
   };
   const problems: string[] = [];
   const lanes = experiment.lanes.map((config, index): PlannedLane | null => {

@@ -126,6 +126,7 @@ export class DecodeSession {
       numLayers: main.numLayers,
       amateurNumLayers: models.amateur?.info.config.numLayers ?? null,
       hiddenSize: main.hiddenSize,
+      tokenizer: options.tokenizer,
     };
     const stepper: LaneStepper = plan.method.createStepper
       ? await plan.method.createStepper(plan.config.method, setup)

@@ -8,7 +8,7 @@
 // as the paper's "image absent" input), so the contrast is the decoder's pure language prior. The
 // paper's later version also contrasts with a meaningless image; that is VCD-like and available
 // through src/decoding/inputs (meaninglessImage) if a lane ever wants it. The post-hoc
-// calibration for yes/no answers is a separate evaluation step (inputs/calibration.ts), not a lane.
+// calibration for yes/no answers is its own lane method, ./debias-calibrate.ts.
 import { requireImage } from './images';
 import type { DecodingMethod } from './types';
 

@@ -180,8 +180,36 @@ function rankBounds(logits: Float32Array, token: number): [number, number] {
 }
 
 /**
- * Checks every step of `lane` against the CPU: components (softmax of their reference logits) and
- * the combined distribution `formula(logps)` (then the lane's sampling filters unless greedy).
+ * Checks one record's component distributions against their CPU logits ([component] at that step):
+ * top-10, the chosen token's probability and rank under each, and KL/JS of each from the base.
+ */
+export function checkComponents(
+  record: LaneTrace['tokens'][number],
+  logits: readonly Float32Array[],
+  where: string,
+): void {
+  const logps = logits.map(logSoftmax);
+  record.components.forEach((component, j) => {
+    const probs = Float64Array.from(logps[j], Math.exp);
+    expectTop(component.top, probs, `${where} component ${j}`);
+    expect(Math.abs(component.chosenProbability - probs[record.id]), `${where} p_${j}(chosen)`).toBeLessThan(TOLERANCE); // prettier-ignore
+    const [lo, hi] = rankBounds(logits[j], record.id);
+    expect(component.chosenRank, `${where} rank_${j}`).toBeGreaterThanOrEqual(lo);
+    expect(component.chosenRank, `${where} rank_${j}`).toBeLessThanOrEqual(hi);
+  });
+  record.divergences.forEach((d) => {
+    const ref = rowDivergence(logits[0], logits[d.b], 0, d.b);
+    expect(Math.abs(d.klAB - ref.klPQ), `${where} KL(0||${d.b})`).toBeLessThan(1e-3 * Math.max(1, ref.klPQ));
+    expect(Math.abs(d.klBA - ref.klQP), `${where} KL(${d.b}||0)`).toBeLessThan(1e-3 * Math.max(1, ref.klQP));
+    expect(Math.abs(d.js - ref.js), `${where} JS`).toBeLessThan(1e-4);
+  });
+  expect(record.divergences.map((d) => d.b)).toEqual(logits.slice(1).map((_, k) => k + 1));
+}
+
+/**
+ * Checks every step of `lane` (from `fromStep`, default 0) against the CPU: components (softmax
+ * of their reference logits) and the combined distribution `formula(logps)` (then the lane's
+ * sampling filters unless greedy).
  */
 export function checkLane(
   h: Harness,
@@ -189,23 +217,16 @@ export function checkLane(
   inputs: readonly ReplayInput[],
   formula: (logps: Float64Array[]) => Float64Array,
   sampling: SamplingConfig,
+  { fromStep = 0 }: { fromStep?: number } = {},
 ): void {
   const tokens = lane.tokens.map((t) => t.id);
-  expect(tokens.length).toBeGreaterThan(0);
+  expect(tokens.length).toBeGreaterThan(fromStep);
   const steps = replay(h, inputs, tokens);
   lane.tokens.forEach((record, step) => {
+    if (step < fromStep) return;
     const where = `${lane.laneId} step ${step}`;
-    const logits = steps[step];
-    const logps = logits.map(logSoftmax);
-    record.components.forEach((component, j) => {
-      const probs = Float64Array.from(logps[j], Math.exp);
-      expectTop(component.top, probs, `${where} component ${j}`);
-      expect(Math.abs(component.chosenProbability - probs[record.id]), `${where} p_${j}(chosen)`).toBeLessThan(TOLERANCE); // prettier-ignore
-      const [lo, hi] = rankBounds(logits[j], record.id);
-      expect(component.chosenRank, `${where} rank_${j}`).toBeGreaterThanOrEqual(lo);
-      expect(component.chosenRank, `${where} rank_${j}`).toBeLessThanOrEqual(hi);
-    });
-    const combined = formula(logps);
+    checkComponents(record, steps[step], where);
+    const combined = formula(steps[step].map(logSoftmax));
     expect(record.plausibleCount, `${where} |V_head|`).toBe([...combined].filter((p) => p > 0).length);
     const final = sampling.greedy ? combined : filtered(combined, sampling);
     expectTop(record.combined.top, final, `${where} combined`);
@@ -214,17 +235,6 @@ export function checkLane(
       expect(final[record.id], `${where} greedy = argmax`).toBeGreaterThanOrEqual(Math.max(...final) - TOLERANCE); // prettier-ignore
     else expect(final[record.id], `${where} sampled from the kept set`).toBeGreaterThan(0);
     expect(record.changedByMethod).toBe(record.id !== record.components[0].top[0][0]);
-    record.divergences.forEach((d) => {
-      const ref = rowDivergence(logits[0], logits[d.b], 0, d.b);
-      expect(Math.abs(d.klAB - ref.klPQ), `${where} KL(0||${d.b})`).toBeLessThan(
-        1e-3 * Math.max(1, ref.klPQ),
-      );
-      expect(Math.abs(d.klBA - ref.klQP), `${where} KL(${d.b}||0)`).toBeLessThan(
-        1e-3 * Math.max(1, ref.klQP),
-      );
-      expect(Math.abs(d.js - ref.js), `${where} JS`).toBeLessThan(1e-4);
-    });
-    expect(record.divergences.map((d) => d.b)).toEqual(inputs.slice(1).map((_, k) => k + 1));
   });
 }
 

@@ -6,6 +6,7 @@ import type { MethodName } from '../../share/experiment';
 import { cd } from './cd';
 import { contrastiveSearch } from './contrastive-search';
 import { debias } from './debias';
+import { debiasCalibrate } from './debias-calibrate';
 import { dola } from './dola';
 import { icd } from './icd';
 import { lol } from './lol';
@@ -25,6 +26,7 @@ const REGISTRY: Registry = {
   icd,
   ritual,
   debias,
+  'debias-calibrate': debiasCalibrate,
   dola,
   lol,
   'contrastive-search': contrastiveSearch,

@@ -19,6 +19,7 @@ import type { ForwardCapture, LanguageModel, SequenceId } from '../../model/inte
 import type { MethodConfig, MethodName, SamplingConfig } from '../../share/experiment';
 import type { ComponentInput, DistortionRecord, TokenRecord } from '../../share/trace';
 import type { Gpu } from '../../gpu/runtime';
+import type { TextTokenizer } from '../../model/tokenizer';
 
 export type ModelSlotName = 'main' | 'amateur';
 
@@ -52,6 +53,12 @@ export interface Combination {
   beta: number;
 }
 
+/**
+ * The main model's tokenizer as a method sees it (the amateur shares its vocabulary): enough to
+ * turn words into token ids, e.g. the closed-form answers of Debias's calibration (./answers.ts).
+ */
+export type MethodTokenizer = Pick<TextTokenizer, 'encode' | 'isSpecial' | 'unkTokenId' | 'idToToken'>;
+
 /** What `components` may read: the experiment's inputs and what the models can take. */
 export interface MethodContext {
   prompt: string;
@@ -66,6 +73,8 @@ export interface MethodContext {
   /** Layers of the main model and of the amateur (null without one), for lens-based captures. */
   numLayers: number;
   amateurNumLayers: number | null;
+  /** Resolving words here (at planning) reports a bad word as a setup problem of the lane. */
+  tokenizer: MethodTokenizer;
 }
 
 export type ConfigOf<M extends MethodName> = Extract<MethodConfig, { method: M }>;
@@ -167,6 +176,8 @@ export interface StepperSetup {
   amateurNumLayers: number | null;
   /** Width of the main model's residual stream (contrastive search's hidden states). */
   hiddenSize: number;
+  /** The main model's tokenizer (the same one `components` saw in MethodContext). */
+  tokenizer: MethodTokenizer;
 }
 
 export interface DecodingMethod<M extends MethodName = MethodName> {

@@ -3,6 +3,7 @@
 // image from (image, t, seed), RITUAL's transformed view from the seed; a disturbed prompt is shown
 // as text, a premature layer by number. No pixels are stored in a trace.
 import { useEffect, useMemo, useRef } from 'react';
+import { meaninglessImage } from '../../decoding/inputs/calibration';
 import { diffusionNoise } from '../../decoding/inputs/noise';
 import { applyTransform, describeTransform, randomTransform } from '../../decoding/inputs/transforms';
 import type { Experiment } from '../../share/experiment';
@@ -24,6 +25,10 @@ type Rendered = { pixels: Float32Array | null; note: string | null; error: strin
 /** Recomputes a component's input image; unclamped values are clamped for display only. */
 export function distortedImage(base: Float32Array | null, distortion: DistortionRecord | null): Rendered {
   if (distortion === null) return { pixels: base, note: null, error: null };
+  if (distortion.kind === 'meaningless') {
+    const pixels = meaninglessImage(distortion.image, IMAGE_SIZE, IMAGE_SIZE, { seed: distortion.seed });
+    return { pixels, note: distortion.image === 'noise' ? `seed ${distortion.seed}` : null, error: null };
+  }
   if (distortion.kind !== 'noise' && distortion.kind !== 'transform')
     return { pixels: null, note: null, error: null };
   if (!base)
@@ -75,6 +80,8 @@ function describeDistortion(distortion: DistortionRecord | null): string {
       return 'disturbed prompt';
     case 'layer':
       return `layer ${distortion.layer} (logit lens)`;
+    case 'meaningless':
+      return distortion.image === 'noise' ? 'meaningless image: noise' : 'meaningless image: mean colour';
   }
 }
 
@@ -89,7 +96,7 @@ function InputCard({
 }) {
   const rendered = useMemo(() => distortedImage(base, input.distortion), [base, input.distortion]);
   const d = input.distortion;
-  const showsImage = hasImage && (d === null || d.kind === 'noise' || d.kind === 'transform');
+  const showsImage = hasImage && (d === null || d.kind === 'noise' || d.kind === 'transform' || d.kind === 'meaningless'); // prettier-ignore
   return (
     <figure className="input-card" data-testid="decode-inspector-input" data-kind={d?.kind ?? 'original'}>
       {showsImage && rendered.pixels ? (
