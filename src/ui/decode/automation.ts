@@ -5,13 +5,28 @@
 //   window.logitlab.encodeLink(experiment)  → "x1.…"          // the share link's payload
 //   window.logitlab.decodeLink("#decode/x1.…") → { ok, experiment } | { ok: false, error }
 //   window.logitlab.exportTrace(trace)      → trace JSON file text
+//   const result = await window.logitlab.evaluate(config, { onProgress }); // EvaluationConfig
+//   window.logitlab.decodeEvaluationLink("#evaluate/x1.…") → { ok, config } | { ok: false, error }
+//   window.logitlab.exportEvaluation(result) / evaluationCsv(result) → JSON / CSV file text
 //
 // `npm run experiment` (scripts/experiment.mjs) calls these in headless Chromium; a parameter sweep
-// is a loop over run(). Runs are queued: one at a time, in call order.
+// is a loop over run(). Runs are queued: one at a time, in call order. Evaluations (issue 10,
+// src/evaluate/) run in the page with their own device and models (src/evaluate/page.ts, loaded on
+// first use), queued like runs.
 import type { StoreApi } from 'zustand/vanilla';
 import { decodeLink, encodeLink, exportTrace, validateExperiment, type DecodeLinkResult } from '../../share';
 import type { Experiment } from '../../share/experiment';
 import type { Trace } from '../../share/trace';
+import {
+  decodeEvaluationLink,
+  encodeEvaluationLink,
+  evaluationCsv,
+  serializeEvaluation,
+  type EvaluationConfig,
+  type EvaluationLinkResult,
+  type EvaluationProgress,
+  type EvaluationResult,
+} from '../../evaluate';
 import { modelAvailability, modelsInUse } from '../../store/decodeModels';
 import type { AppState } from '../../store/types';
 
@@ -24,6 +39,16 @@ export interface LogitLabAutomation {
   encodeLink(experiment: Experiment): string;
   decodeLink(hashOrUrl: string): DecodeLinkResult;
   exportTrace(trace: Trace): string;
+  /** Runs an evaluation (src/evaluate/config.ts); `signal` cancels it. */
+  evaluate(
+    config: EvaluationConfig,
+    options?: { onProgress?: (progress: EvaluationProgress) => void; signal?: AbortSignal },
+  ): Promise<EvaluationResult>;
+  encodeEvaluationLink(config: EvaluationConfig): string;
+  decodeEvaluationLink(hashOrUrl: string): EvaluationLinkResult;
+  /** The result as a JSON file's text. */
+  exportEvaluation(result: EvaluationResult): string;
+  evaluationCsv(result: EvaluationResult): string;
 }
 
 declare global {
@@ -97,6 +122,17 @@ export function createAutomation(store: StoreApi<AppState>): LogitLabAutomation 
     encodeLink,
     decodeLink,
     exportTrace,
+    evaluate(config, options = {}) {
+      const next = queue.then(async () =>
+        (await import('../../evaluate/page')).evaluateInPage(config, options),
+      );
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    encodeEvaluationLink,
+    decodeEvaluationLink,
+    exportEvaluation: serializeEvaluation,
+    evaluationCsv,
   };
 }
 
