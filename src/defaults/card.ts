@@ -4,7 +4,7 @@ import { parameterCount } from '../model/architectures/tensors';
 import { parseModelConfig } from '../model/config';
 import { DEFAULT_WORLD } from '../world';
 import { EVAL_SEED, TRAIN_SEED, type Recipe } from './recipes';
-import type { TrainedModel } from './train';
+import { PRETRAIN_EVAL_SCENES, type TrainedModel } from './train';
 
 export interface CardFacts {
   recipe: Recipe;
@@ -69,6 +69,7 @@ export function modelCard({ recipe, trained, evaluation, adapter }: CardFacts): 
     `- ${recipe.steps} steps of ${recipe.batchSize} sequences, AdamW (beta1 ${recipe.optimizer.beta1}, beta2 ` +
       `${recipe.optimizer.beta2}, weight decay ${recipe.optimizer.weightDecay}, clip ${recipe.optimizer.maxGradientNorm}), ` +
       `learning rate ${recipe.peakLearningRate} with ${recipe.warmupSteps} warmup steps and cosine decay to a tenth; init seed ${recipe.initSeed}`,
+    ...pretrainLines(recipe, trained),
     `- loss: first step ${trained.losses[0].toFixed(3)}, mean of the last ${last.length} steps ${mean(last).toFixed(3)}`,
     `- ${trained.tokens.toLocaleString('en')} predicted tokens in ${(trained.milliseconds / 60000).toFixed(1)} min on ${adapter}`,
     '',
@@ -77,4 +78,19 @@ export function modelCard({ recipe, trained, evaluation, adapter }: CardFacts): 
     ...evaluation,
     '',
   ].join('\n');
+}
+
+function pretrainLines(recipe: Recipe, trained: TrainedModel): string[] {
+  const p = recipe.visionPretrain;
+  const accuracy = trained.visionPretrain;
+  if (!p || !accuracy) return [];
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return [
+    `- stage 1 (before the steps above): the patch encoder (patch embedding + GELU) pretrained on the CPU as a ` +
+      `classifier of each cell's object (shape or empty, colour, size; src/defaults/vision-pretrain.ts), ` +
+      `${p.steps} Adam steps of ${p.scenesPerStep} scenes, learning rate ${p.learningRate}, seed ${p.seed}; held-out accuracy ` +
+      `on ${PRETRAIN_EVAL_SCENES} scenes of seed ${EVAL_SEED}: shape of occupied cells ${pct(accuracy.objectShape)}, ` +
+      `shape or empty ${pct(accuracy.shape)}, colour ${pct(accuracy.colour)}, size ${pct(accuracy.size)}. Its classifier ` +
+      'heads are dropped; stage 2 trains the whole model end to end',
+  ];
 }

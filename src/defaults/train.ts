@@ -9,7 +9,8 @@ import { crossEntropyObjective } from '../training/objective';
 import { Trainer } from '../training/trainer';
 import { DEFAULT_WORLD, WorldRandom, sampleSceneAt } from '../world';
 import { captionExample, packBatch, vlmCaptionExample, vlmQuestionExample, type Example } from './data';
-import { TRAIN_SEED, type Recipe } from './recipes';
+import { EVAL_SEED, TRAIN_SEED, type Recipe } from './recipes';
+import { pretrainPatchEncoder, type PretrainResult } from './vision-pretrain';
 
 export interface TrainedModel {
   weights: Map<string, Float32Array>;
@@ -17,7 +18,12 @@ export interface TrainedModel {
   losses: number[];
   tokens: number;
   milliseconds: number;
+  /** Held-out accuracy of the pretrained patch encoder (recipes with visionPretrain). */
+  visionPretrain?: PretrainResult['accuracy'];
 }
+
+/** Scenes of the held-out set the patch encoder's accuracy is measured on. */
+export const PRETRAIN_EVAL_SCENES = 300;
 
 /** The examples of step `step`. */
 export function stepExamples(recipe: Recipe, step: number): Example[] {
@@ -50,6 +56,19 @@ export async function trainRecipe(
 ): Promise<TrainedModel> {
   const config = parseModelConfig(recipe.configJson);
   const initial = initialWeights(config, recipe.initSeed);
+  let visionPretrain: PretrainResult['accuracy'] | undefined;
+  if (recipe.visionPretrain && config.vision) {
+    const pretrained = pretrainPatchEncoder(config.vision, {
+      ...recipe.visionPretrain,
+      hidden: config.hiddenSize,
+      dataSeed: TRAIN_SEED,
+      evalSeed: EVAL_SEED,
+      evalScenes: PRETRAIN_EVAL_SCENES,
+    });
+    initial.set('vision.patch_embed.weight', pretrained.weight);
+    initial.set('vision.patch_embed.bias', pretrained.bias);
+    visionPretrain = pretrained.accuracy;
+  }
   const trainer = await Trainer.create(
     gpu,
     config,
@@ -81,6 +100,7 @@ export async function trainRecipe(
       losses,
       tokens,
       milliseconds: performance.now() - started,
+      visionPretrain,
     };
   } finally {
     trainer.dispose();
