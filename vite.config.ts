@@ -39,6 +39,8 @@ export default defineConfig({
       'react-dom',
       'react-dom/client',
       'zustand',
+      'onnxruntime-web/webgpu',
+      'onnx-proto',
     ],
   },
   build: { target: 'es2022', chunkSizeWarningLimit: 2000 },

@@ -1,0 +1,86 @@
+// Session creation decisions without onnxruntime: which providers are tried in which order with
+// which options, the fallback notice, and the errors (corrupt file, out of memory).
+import type { InferenceSession } from 'onnxruntime-web/webgpu';
+import { describe, expect, test } from 'vitest';
+import { ModelLoadError } from '../loading/errors';
+import { openSession, type SessionFactory, type SessionOptions } from './session';
+
+const device = {} as GPUDevice;
+const bytes = new Uint8Array(1234);
+const FILE = 'onnx/decoder_model_merged.onnx';
+const fakeSession = { inputNames: [] } as unknown as InferenceSession;
+
+/** A factory that fails for the providers in `failures` with their message and records each call. */
+function factory(failures: Partial<Record<string, string>> = {}) {
+  const calls: SessionOptions[] = [];
+  const create: SessionFactory = async (_bytes, options) => {
+    calls.push(options);
+    const first = options.executionProviders![0];
+    const name = typeof first === 'string' ? first : first.name;
+    if (failures[name]) throw new Error(failures[name]);
+    return fakeSession;
+  };
+  return { create, calls };
+}
+
+describe('openSession', () => {
+  test('WebGPU on our device with outputs kept on the GPU', async () => {
+    const { create, calls } = factory();
+    const opened = await openSession(create, bytes, { device, file: FILE });
+    expect(opened).toEqual({ session: fakeSession, provider: 'webgpu', notice: null });
+    expect(calls).toHaveLength(1);
+    expect(calls[0].executionProviders).toEqual([{ name: 'webgpu', device }]);
+    expect(calls[0].preferredOutputLocation).toBe('gpu-buffer');
+    expect(calls[0]).not.toHaveProperty('externalData');
+  });
+
+  test('auto falls back to wasm with a notice that says why and what it costs', async () => {
+    const { create, calls } = factory({ webgpu: 'no adapter' });
+    const opened = await openSession(create, bytes, { device, file: FILE });
+    expect(opened.provider).toBe('wasm');
+    expect(opened.notice).toBe(
+      'onnxruntime-web could not run onnx/decoder_model_merged.onnx on WebGPU (no adapter); it runs on the CPU ' +
+        '(wasm provider) instead: much slower, and its logits are uploaded to the GPU once per forward',
+    );
+    expect(calls.map((c) => c.preferredOutputLocation)).toEqual(['gpu-buffer', 'cpu']);
+    expect(calls[1].executionProviders).toEqual(['wasm']);
+  });
+
+  test('an explicit provider is not replaced, and asking for wasm gives no notice', async () => {
+    const webgpuOnly = factory({ webgpu: 'no adapter' });
+    await expect(
+      openSession(webgpuOnly.create, bytes, { device, file: FILE, provider: 'webgpu' }),
+    ).rejects.toThrow(
+      /could not create a session for onnx\/decoder_model_merged\.onnx \(webgpu: no adapter\)/,
+    );
+    expect(webgpuOnly.calls).toHaveLength(1);
+    const wasm = await openSession(factory().create, bytes, { device, file: FILE, provider: 'wasm' });
+    expect(wasm).toMatchObject({ provider: 'wasm', notice: null });
+  });
+
+  test('external data is passed on', async () => {
+    const { create, calls } = factory();
+    const externalData = [{ path: 'decoder_model_merged.onnx_data', data: new Uint8Array(8) }];
+    await openSession(create, bytes, { device, file: FILE, externalData });
+    expect(calls[0].externalData).toBe(externalData);
+  });
+
+  test('failures on both providers: a format error with both messages, or too-large for memory', async () => {
+    const corrupt = factory({ webgpu: 'protobuf parsing failed', wasm: 'protobuf parsing failed' });
+    const error = await openSession(corrupt.create, bytes, { device, file: FILE }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect((error as ModelLoadError).kind).toBe('format');
+    expect((error as ModelLoadError).message).toMatch(
+      /^onnxruntime-web could not create a session for onnx\/decoder_model_merged\.onnx \(webgpu: protobuf parsing failed; wasm: protobuf parsing failed\)/,
+    );
+    const memory = factory({ webgpu: 'Failed to allocate a buffer of 4 GB', wasm: 'Aborted(OOM)' });
+    const oom = (await openSession(memory.create, bytes, { device, file: FILE }).catch(
+      (e: unknown) => e,
+    )) as ModelLoadError;
+    expect(oom.kind).toBe('too-large');
+    expect(oom.message).toMatch(
+      /^onnx\/decoder_model_merged\.onnx \(1\.2 kB\) does not fit in memory .*choose a smaller dtype \(q4\)/,
+    );
+    expect(oom.file).toBe(FILE);
+  });
+});
