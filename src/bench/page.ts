@@ -49,6 +49,7 @@ const families = import.meta.glob<{ benchCases?: unknown }>([
   '../model/*/bench.ts',
   '../training/*/bench.ts',
   '../decoding/*/bench.ts',
+  '../speculative/bench.ts',
 ]);
 
 interface LoadFailure {
