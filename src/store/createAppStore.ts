@@ -1,9 +1,11 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createChecksSlice } from './checksSlice';
 import { createDecodeSlice, decodeOnEvent } from './decodeSlice';
+import { createEvaluateSlice } from './evaluateSlice';
 import { createGpuSlice, gpuOnEvent } from './gpuSlice';
 import { createModelSlice, modelOnEvent } from './modelSlice';
 import { createShapesSlice, shapesOnEvent } from './shapesSlice';
+import { createSpeculativeSlice, speculativeOnEvent } from './speculativeSlice';
 import { createTrainSlice, trainOnEvent } from './trainSlice';
 import type { AppState, StoreDeps } from './types';
 import type { WorkerClient } from '../worker/client';
@@ -36,6 +38,7 @@ export function createAppStore(deps: {
             train: trainOnEvent(s.train, event),
             shapes: shapesOnEvent(s.shapes, event),
             decode: decodeOnEvent(s.decode, event),
+            speculative: speculativeOnEvent(s.speculative, event),
           })),
         );
       }
@@ -49,6 +52,8 @@ export function createAppStore(deps: {
     ...createTrainSlice(storeDeps)(...a),
     ...createShapesSlice(storeDeps)(...a),
     ...createDecodeSlice(storeDeps)(...a),
+    ...createSpeculativeSlice(storeDeps)(...a),
+    ...createEvaluateSlice(storeDeps)(...a),
   }));
   return store;
 }

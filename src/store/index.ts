@@ -22,3 +22,5 @@ export type { GenerationState, InspectionState, ModelState, ModelStatus } from '
 export type { TrainState } from './trainSlice';
 export type { ShapesImage, ShapesModelState, ShapesRun, ShapesState } from './shapesSlice';
 export type { ColourMeasure, DecodeState, DecodeStatus, DecodeUpload } from './decodeSlice';
+export type { EvaluateState, EvaluateStatus } from './evaluateSlice';
+export type { SpeculativeRunView, SpeculativeState, SpeculativeStatus } from './speculativeSlice';

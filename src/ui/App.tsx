@@ -1,8 +1,9 @@
 // The app shell: adapter header, device-loss banner, and the page for the current GPU state:
-// tabs for the Shapes world (the landing view), the Decode workbench, the Kernel check, the Model
-// panel and the Train workbench (the tab lives in the URL hash: none or #shapes, #decode, #checks,
-// #model, #train). A tab may carry a payload after a slash: `#decode/<link>` is the Decode tab
-// with a shared experiment (src/ui/decode/hashRoute.ts).
+// tabs for the Shapes world (the landing view), the Decode workbench, the Speculative workbench,
+// the Kernel check, the Model panel and the Train workbench (the tab lives in the URL hash: none or
+// #shapes, #decode, #speculative, #checks, #model, #train). A tab may carry a payload after a slash:
+// `#decode/<link>` is the Decode tab with a shared experiment (src/ui/decode/hashRoute.ts),
+// `#speculative/<link>` the Speculative tab with a shared setup (src/ui/speculative/hashRoute.ts).
 import { useEffect, useState } from 'react';
 import { useAppStore } from '../store';
 import { AdapterHeader } from './AdapterHeader';
@@ -10,19 +11,25 @@ import { DeviceLostBanner } from './DeviceLostBanner';
 import { DecodePanel } from './decode/DecodePanel';
 import { isDecodeHash } from './decode/hashRoute';
 import { Diagnostics } from './Diagnostics';
+import { EvaluatePanel } from './evaluate/EvaluatePanel';
+import { isEvaluateHash } from './evaluate/hashRoute';
 import { KernelCheckPanel } from './KernelCheckPanel';
 import { ModelPanel } from './model/ModelPanel';
 import { ShapesPanel } from './shapes/ShapesPanel';
+import { isSpeculativeHash } from './speculative/hashRoute';
+import { SpeculativePanel } from './speculative/SpeculativePanel';
 import { TrainPanel } from './train/TrainPanel';
 import { GpuUnavailable, WebGpuMissing } from './WebGpuMissing';
 
 const debug = typeof location !== 'undefined' && new URLSearchParams(location.search).has('debug');
 
-type Tab = 'shapes' | 'decode' | 'checks' | 'model' | 'train';
+type Tab = 'shapes' | 'decode' | 'speculative' | 'evaluate' | 'checks' | 'model' | 'train';
 
 const HASH_TABS: Record<string, Tab> = {
   '#shapes': 'shapes',
   '#decode': 'decode',
+  '#speculative': 'speculative',
+  '#evaluate': 'evaluate',
   '#checks': 'checks',
   '#model': 'model',
   '#train': 'train',
@@ -33,7 +40,16 @@ const HASH_TABS: Record<string, Tab> = {
  * share link (`#decode/x1.…`, or the codec's bare `#x1.…`; see src/ui/decode/hashRoute.ts).
  */
 function tabOfHash(hash: string): Tab {
-  return HASH_TABS[hash] ?? (isDecodeHash(hash) ? 'decode' : 'shapes');
+  return (
+    HASH_TABS[hash] ??
+    (isDecodeHash(hash)
+      ? 'decode'
+      : isSpeculativeHash(hash)
+        ? 'speculative'
+        : isEvaluateHash(hash)
+          ? 'evaluate'
+          : 'shapes')
+  );
 }
 
 const tabFromHash = (): Tab => (typeof location !== 'undefined' ? tabOfHash(location.hash) : 'shapes');
@@ -42,6 +58,8 @@ function Tabs({ tab, onChange }: { tab: Tab; onChange: (tab: Tab) => void }) {
   const tabs: [Tab, string][] = [
     ['shapes', 'Shapes'],
     ['decode', 'Decode'],
+    ['speculative', 'Speculative'],
+    ['evaluate', 'Evaluate'],
     ['checks', 'Kernel check'],
     ['model', 'Model'],
     ['train', 'Train'],
@@ -95,6 +113,16 @@ export function App() {
         {hasAdapter ? (
           <div hidden={tab !== 'decode'}>
             <DecodePanel active={tab === 'decode'} />
+          </div>
+        ) : null}
+        {hasAdapter ? (
+          <div hidden={tab !== 'speculative'}>
+            <SpeculativePanel active={tab === 'speculative'} />
+          </div>
+        ) : null}
+        {hasAdapter ? (
+          <div hidden={tab !== 'evaluate'}>
+            <EvaluatePanel active={tab === 'evaluate'} />
           </div>
         ) : null}
         {hasAdapter ? (

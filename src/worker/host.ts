@@ -6,8 +6,10 @@ import { Gpu, type GpuLoss } from '../gpu/runtime';
 import type { KernelCheck } from '../kernels/check';
 import { ModelLoadError } from '../model/loading/errors';
 import type { DecodeHost } from './decodeHost';
+import type { EvaluateHost } from './evaluateHost';
 import type { ModelHost } from './modelHost';
 import type { ShapesHost } from './shapesHost';
+import type { SpeculativeHost } from './speculativeHost';
 import { isShapesModel, type ModelSlot } from './shapesTypes';
 import type { TrainHost } from './trainHost';
 import {
@@ -31,6 +33,10 @@ export interface GpuHostOptions {
   shapes?: ShapesHost;
   /** Handles the Decode workbench's requests (start, pause, resume, step, stop); likewise optional. */
   decode?: DecodeHost;
+  /** Handles the Speculative workbench's requests (start, pause, resume, step, stop); likewise optional. */
+  speculative?: SpeculativeHost;
+  /** Handles the Evaluate workbench's requests (start, cancel); likewise optional. */
+  evaluate?: EvaluateHost;
 }
 
 /** Protocol-level failures (the GPU's own failures are `GpuError`s). */
@@ -54,6 +60,10 @@ const USER_FACING_ERRORS: ReadonlySet<string> = new Set([
   'ImagePromptError',
   'DecodeRequestError',
   'DecodeSetupError',
+  'SpeculativeRequestError',
+  'SpeculativeSetupError',
+  'EvaluationRequestError',
+  'EvaluationSetupError',
 ]);
 
 /** The `kind` and `message` of an error event for anything thrown. */
@@ -88,6 +98,8 @@ export class GpuHost {
   private readonly training: TrainHost | null;
   private readonly shapes: ShapesHost | null;
   private readonly decode: DecodeHost | null;
+  private readonly speculative: SpeculativeHost | null;
+  private readonly evaluate: EvaluateHost | null;
   private gpu: Gpu | null = null;
   /** Tail of the request queue: requests run strictly one after another. */
   private queue: Promise<void> = Promise.resolve();
@@ -103,6 +115,8 @@ export class GpuHost {
     this.training = options.training ?? null;
     this.shapes = options.shapes ?? null;
     this.decode = options.decode ?? null;
+    this.speculative = options.speculative ?? null;
+    this.evaluate = options.evaluate ?? null;
   }
 
   /** Accepts one request; returns when it has been answered (tests await this). */
@@ -212,6 +226,36 @@ export class GpuHost {
       case 'stopDecode':
         this.post({ type: 'decodeStopping', requestId, wasRunning: this.decode?.stop() ?? false });
         return;
+      case 'startSpeculative': {
+        const { type: _type, id: _id, ...params } = request;
+        return this.speculativeHost().start(this.liveGpu(), requestId, params, this.post);
+      }
+      case 'pauseSpeculative':
+        this.post({ type: 'speculativePaused', requestId, wasRunning: this.speculative?.pause() ?? false });
+        return;
+      case 'resumeSpeculative':
+        this.post({ type: 'speculativeResumed', requestId, wasPaused: this.speculative?.resume() ?? false });
+        return;
+      case 'stepSpeculative':
+        this.post({ type: 'speculativeStepped', requestId, wasPaused: (await this.speculative?.step()) ?? false }); // prettier-ignore
+        return;
+      case 'stopSpeculative':
+        this.post({ type: 'speculativeStopping', requestId, wasRunning: this.speculative?.stop() ?? false });
+        return;
+      case 'describeWorkbenchModel':
+        this.post({
+          type: 'workbenchModelDescribed',
+          requestId,
+          ...this.speculativeHost().describeWorkbench(),
+        });
+        return;
+      case 'startEvaluation': {
+        const { type: _type, id: _id, ...params } = request;
+        return this.evaluateHost().start(this.liveGpu(), requestId, params, this.post);
+      }
+      case 'cancelEvaluation':
+        this.post({ type: 'evaluationCancelling', requestId, wasRunning: this.evaluate?.cancel() ?? false });
+        return;
       default: {
         const unknown: never = request;
         throw new HostError(
@@ -226,6 +270,18 @@ export class GpuHost {
     if (!this.decode)
       throw new HostError('unknown-request', 'This GPU worker was built without the Decode workbench.');
     return this.decode;
+  }
+
+  private speculativeHost(): SpeculativeHost {
+    if (!this.speculative)
+      throw new HostError('unknown-request', 'This GPU worker was built without the Speculative workbench.');
+    return this.speculative;
+  }
+
+  private evaluateHost(): EvaluateHost {
+    if (!this.evaluate)
+      throw new HostError('unknown-request', 'This GPU worker was built without the Evaluate workbench.');
+    return this.evaluate;
   }
 
   private trainHost(): TrainHost {
@@ -269,6 +325,8 @@ export class GpuHost {
     this.shapes?.reset();
     this.training?.reset();
     this.decode?.reset();
+    this.speculative?.reset();
+    this.evaluate?.reset();
     this.generation++;
     this.gpu = null;
     const gpu = old ? await old.reacquire() : await this.createGpu();

@@ -25,7 +25,15 @@ import type {
   TokenPiece,
 } from './modelTypes';
 import type { DecodeOutcome, DecodeStartedInfo, LaneTokens, StartDecodeParams } from './decodeTypes';
+import type { EvaluationEvent, StartEvaluationParams } from './evaluateTypes';
 import type { ModelSlot } from './shapesTypes';
+import type {
+  SpeculativeOutcome,
+  SpeculativeProgress,
+  SpeculativeStartedInfo,
+  StartSpeculativeParams,
+  WorkbenchModelDescription,
+} from './speculativeTypes';
 import type {
   SavedCheckpoint,
   StartTrainingParams,
@@ -129,7 +137,31 @@ export type WorkerRequestBody =
   /** While paused: one token in every unfinished lane. Handled at once. Replied to with `decodeStepped`. */
   | { type: 'stepDecode' }
   /** Ends the run after the current step. Handled at once. Replied to with `decodeStopping`. */
-  | { type: 'stopDecode' };
+  | { type: 'stopDecode' }
+  /**
+   * Run a Speculative setup (speculativeTypes.ts): streams `speculativeStarted`, then
+   * `speculativeRounds`. Refused before anything runs when a model is not loaded, does not match
+   * its pins, or the engine refuses the setup. Replied to with `speculativeEnded` (the whole trace).
+   */
+  | ({ type: 'startSpeculative' } & StartSpeculativeParams)
+  /** Handled at once. Replied to with `speculativePaused`. */
+  | { type: 'pauseSpeculative' }
+  /** Handled at once. Replied to with `speculativeResumed`. */
+  | { type: 'resumeSpeculative' }
+  /** While paused: one round. Handled at once. Replied to with `speculativeStepped`. */
+  | { type: 'stepSpeculative' }
+  /** Ends the run after the current round. Handled at once. Replied to with `speculativeStopping`. */
+  | { type: 'stopSpeculative' }
+  /** The Model tab's model as a ref a setup can name. Replied to with `workbenchModelDescribed`. */
+  | { type: 'describeWorkbenchModel' }
+  /**
+   * Run an evaluation (evaluateTypes.ts) with the worker's models: streams `evaluationProgress`.
+   * Refused before anything runs when the config is invalid or a model is not loaded or not the
+   * pinned one. Holds the queue; replied to with `evaluationDone` (the result, or cancelled).
+   */
+  | ({ type: 'startEvaluation' } & StartEvaluationParams)
+  /** Cancels the running evaluation between two decoding steps. Handled at once. Replied to with `evaluationCancelling`. */
+  | { type: 'cancelEvaluation' };
 
 export type WorkerRequestType = WorkerRequestBody['type'];
 export type WorkerRequest = WorkerRequestBody & { id: number };
@@ -164,6 +196,15 @@ export type WorkerEvent =
   | { type: 'decodeResumed'; requestId: number; wasPaused: boolean }
   | { type: 'decodeStepped'; requestId: number; wasPaused: boolean }
   | { type: 'decodeStopping'; requestId: number; wasRunning: boolean }
+  | ({ type: 'speculativeStarted'; requestId: number } & SpeculativeStartedInfo)
+  | ({ type: 'speculativeRounds'; requestId: number } & SpeculativeProgress)
+  | ({ type: 'speculativeEnded'; requestId: number } & SpeculativeOutcome)
+  | { type: 'speculativePaused'; requestId: number; wasRunning: boolean }
+  | { type: 'speculativeResumed'; requestId: number; wasPaused: boolean }
+  | { type: 'speculativeStepped'; requestId: number; wasPaused: boolean }
+  | { type: 'speculativeStopping'; requestId: number; wasRunning: boolean }
+  | ({ type: 'workbenchModelDescribed'; requestId: number } & WorkbenchModelDescription)
+  | EvaluationEvent
   | { type: 'error'; requestId: number | null; kind: WorkerErrorKind; message: string }
   | { type: 'deviceLost'; requestId: null; reason: string; message: string };
 
@@ -191,6 +232,14 @@ export const REPLY_TYPE = {
   resumeDecode: 'decodeResumed',
   stepDecode: 'decodeStepped',
   stopDecode: 'decodeStopping',
+  startSpeculative: 'speculativeEnded',
+  pauseSpeculative: 'speculativePaused',
+  resumeSpeculative: 'speculativeResumed',
+  stepSpeculative: 'speculativeStepped',
+  stopSpeculative: 'speculativeStopping',
+  describeWorkbenchModel: 'workbenchModelDescribed',
+  startEvaluation: 'evaluationDone',
+  cancelEvaluation: 'evaluationCancelling',
 } as const satisfies Record<WorkerRequestType, WorkerEventType>;
 
 /** Requests handled as soon as they arrive instead of waiting for the request in progress. */
@@ -206,6 +255,11 @@ export const IMMEDIATE_REQUESTS: ReadonlySet<WorkerRequestType> = new Set([
   'resumeDecode',
   'stepDecode',
   'stopDecode',
+  'pauseSpeculative',
+  'resumeSpeculative',
+  'stepSpeculative',
+  'stopSpeculative',
+  'cancelEvaluation',
 ]);
 
 /** The reply event for a request body, e.g. `ReplyTo<{ type: 'init' }>` is the `ready` event. */
@@ -252,6 +306,17 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<WorkerEventType>([
   'decodeResumed',
   'decodeStepped',
   'decodeStopping',
+  'speculativeStarted',
+  'speculativeRounds',
+  'speculativeEnded',
+  'speculativePaused',
+  'speculativeResumed',
+  'speculativeStepped',
+  'speculativeStopping',
+  'workbenchModelDescribed',
+  'evaluationProgress',
+  'evaluationDone',
+  'evaluationCancelling',
   'error',
   'deviceLost',
 ]);
