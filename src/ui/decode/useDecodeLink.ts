@@ -3,10 +3,20 @@
 // the tab is shown, every edit rewrites the hash to the current experiment's link (replaceState, so
 // the back button is not flooded). A link that failed to open stays in the address bar, readable,
 // until the experiment is edited.
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type RefObject } from 'react';
 import type { Experiment } from '../../share/experiment';
 import { appStore, useAppStore } from '../../store';
 import { decodeHash, linkPayload } from './hashRoute';
+
+/** Opens the hash's link if it is one this page has not written or opened; true if it did. */
+function openHashLink(current: RefObject<string | null>, failedOver: RefObject<Experiment | null>): boolean {
+  const payload = linkPayload(location.hash);
+  if (payload === null || payload === current.current) return false;
+  current.current = payload;
+  if (!appStore.getState().loadDecodeLink(payload))
+    failedOver.current = appStore.getState().decode.experiment;
+  return true;
+}
 
 export function useDecodeLink(active: boolean): void {
   const experiment = useAppStore((s) => s.decode.experiment);
@@ -16,20 +26,17 @@ export function useDecodeLink(active: boolean): void {
   const failedOver = useRef<Experiment | null>(null);
 
   useEffect(() => {
-    const open = () => {
-      const payload = linkPayload(location.hash);
-      if (payload === null || payload === current.current) return;
-      current.current = payload;
-      const state = appStore.getState();
-      if (!state.loadDecodeLink(payload)) failedOver.current = appStore.getState().decode.experiment;
-    };
-    open();
-    window.addEventListener('hashchange', open);
-    return () => window.removeEventListener('hashchange', open);
+    const onHashChange = () => void openHashLink(current, failedOver);
+    onHashChange();
+    window.addEventListener('hashchange', onHashChange);
+    return () => window.removeEventListener('hashchange', onHashChange);
   }, []);
 
   useEffect(() => {
     if (!active) return;
+    // A hashchange to a link can switch the tab (App's listener) before this hook's listener runs:
+    // open the link first, never overwrite it with the experiment that was showing.
+    if (openHashLink(current, failedOver)) return;
     const state = appStore.getState();
     if (failedOver.current !== null) {
       if (state.decode.experiment === failedOver.current) return;

@@ -3,10 +3,23 @@
 // on mount and on every `hashchange`; while the tab is shown, every edit rewrites the hash to the
 // current setup's link (replaceState). A link that failed to open stays in the address bar until
 // the setup is edited.
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type RefObject } from 'react';
 import type { SpeculativeSetup } from '../../share/speculative-link';
 import { appStore, useAppStore } from '../../store';
 import { speculativeHash, speculativeLinkPayload } from './hashRoute';
+
+/** Opens the hash's link if it is one this page has not written or opened; true if it did. */
+function openHashLink(
+  current: RefObject<string | null>,
+  failedOver: RefObject<SpeculativeSetup | null>,
+): boolean {
+  const payload = speculativeLinkPayload(location.hash);
+  if (payload === null || payload === current.current) return false;
+  current.current = payload;
+  if (!appStore.getState().loadSpeculativeLink(payload))
+    failedOver.current = appStore.getState().speculative.setup;
+  return true;
+}
 
 export function useSpeculativeLink(active: boolean): void {
   const setup = useAppStore((s) => s.speculative.setup);
@@ -14,19 +27,16 @@ export function useSpeculativeLink(active: boolean): void {
   const failedOver = useRef<SpeculativeSetup | null>(null);
 
   useEffect(() => {
-    const open = () => {
-      const payload = speculativeLinkPayload(location.hash);
-      if (payload === null || payload === current.current) return;
-      current.current = payload;
-      if (!appStore.getState().loadSpeculativeLink(payload)) failedOver.current = appStore.getState().speculative.setup; // prettier-ignore
-    };
-    open();
-    window.addEventListener('hashchange', open);
-    return () => window.removeEventListener('hashchange', open);
+    const onHashChange = () => void openHashLink(current, failedOver);
+    onHashChange();
+    window.addEventListener('hashchange', onHashChange);
+    return () => window.removeEventListener('hashchange', onHashChange);
   }, []);
 
   useEffect(() => {
     if (!active) return;
+    // A hashchange to a link can switch the tab before this hook's listener runs: open it first.
+    if (openHashLink(current, failedOver)) return;
     const state = appStore.getState();
     if (failedOver.current !== null) {
       if (state.speculative.setup === failedOver.current) return;
