@@ -79,7 +79,7 @@ test('greedy vs VCD vs RITUAL on POPE random, 2 scenes: table, worst case in Dec
   await expect(page.getByTestId('tab-decode')).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('decode-lane-0')).toBeVisible();
   await expect(page.getByTestId('decode-lanes')).toHaveAttribute('data-count', '1');
-  await expect(page.locator('textarea.prompt-input')).toHaveValue(prompt);
+  await expect(page.getByTestId('decode-prompt')).toHaveValue(prompt);
 
   // Kept across a reload.
   await page.goto('/#evaluate');
