@@ -5,7 +5,7 @@
 // the drafted tokens, and each round's forward calls and time.
 import type { RoundRecord, RoundToken, TokenStatus } from '../../speculative/types';
 import { formatMs } from '../format';
-import { STATUS_TEXT, extraText, perDraftNumbers, roundRows, tokenTitle } from './tokens';
+import { STATUS_TEXT, extraText, perDraftNumbers, rollingEntropyNote, roundRows, tokenTitle } from './tokens';
 
 export type Pieces = Record<number, string>;
 
@@ -133,6 +133,7 @@ function GeneratedRow({ rounds, pieces }: { rounds: RoundRecord[]; pieces: Piece
                 key={`${round.round}-${i}`}
                 token={token}
                 piece={pieces[token.id]}
+                note={rollingEntropyNote(round)}
                 extra={extraText(round).join(' · ') || undefined}
               />
             )),

@@ -44,6 +44,11 @@ function modelStatus(ref: ModelRef, shapes: ShapesState, model: ModelState): str
   return modelAvailability(ref, shapes, model).status;
 }
 
+function samePins(loaded: Record<string, string> | undefined, pinned: Record<string, string>): boolean {
+  const files = Object.keys(pinned);
+  return loaded !== undefined && files.length > 0 && files.every((file) => loaded[file] === pinned[file]);
+}
+
 function ModelRow({
   role,
   locked,
@@ -58,7 +63,10 @@ function ModelRow({
   const workbench = useAppStore((s) => s.model.card?.name ?? null);
   const setModel = useAppStore((s) => s.setSpeculativeModel);
   const chooseWorkbench = useAppStore((s) => s.chooseWorkbenchModel);
-  const status = useAppStore((s) => modelStatus(ref, s.shapes, s.model));
+  const pageStatus = useAppStore((s) => modelStatus(ref, s.shapes, s.model));
+  // The worker loads default models for a run: the last run's files, when they are the pinned ones.
+  const ranPinned = useAppStore((s) => samePins(s.speculative.run?.[role]?.fileHashes, ref.sha256));
+  const status = pageStatus === 'idle' && ranPinned ? 'ready' : pageStatus;
   const value = ref.source === 'default' ? ref.id : `${ref.source}:${ref.id}`;
   const choose = (id: string) => {
     if (id === value) return;

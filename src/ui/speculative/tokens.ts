@@ -64,9 +64,21 @@ export function perDraftNumbers(round: RoundRecord): { label: string; values: nu
   return null;
 }
 
+/** EAD: the draft's rolling entropy that decided who wrote the token ("H̄ 1.23"), else undefined. */
+export function rollingEntropyNote(round: RoundRecord): string | undefined {
+  const value = round.extra?.rollingEntropy;
+  return typeof value === 'number' ? `H̄ ${value.toFixed(2)}` : undefined;
+}
+
 /** The round's other method numbers, as "name value" pieces (per-draft arrays excluded). */
 export function extraText(round: RoundRecord): string[] {
-  return Object.entries(round.extra ?? {})
-    .filter(([key, value]) => !Array.isArray(value) && key !== 'headUpdates')
-    .map(([key, value]) => `${key} ${typeof value === 'number' ? Number(value.toFixed(4)) : value}`);
+  return (
+    Object.entries(round.extra ?? {})
+      // headUpdates is a running total (shown once, above); "judged 0" says nothing.
+      .filter(
+        ([key, value]) =>
+          !Array.isArray(value) && key !== 'headUpdates' && !(key === 'judged' && value === 0),
+      )
+      .map(([key, value]) => `${key} ${typeof value === 'number' ? Number(value.toFixed(4)) : value}`)
+  );
 }
