@@ -76,6 +76,8 @@ test('speculative sampling beside the baseline, the rounds view, and a link that
   // The copied link (pinned to the files that ran) opens in a fresh page and runs to the same tokens.
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.getByTestId('speculative-copy-link').click();
+  // The button records the URL once the copy has been attempted (the clipboard call is async).
+  await expect(page.getByTestId('speculative-copy-link')).toHaveAttribute('data-url', /#speculative\/x1\./);
   const link = await page.getByTestId('speculative-copy-link').getAttribute('data-url');
   expect(link).toContain('#speculative/x1.');
   expect(new URL(link!).hash).toBe(new URL(page.url()).hash);
