@@ -41,6 +41,8 @@ export default defineConfig({
       'zustand',
       'onnxruntime-web/webgpu',
       'onnx-proto',
+      'idb-keyval',
+      'zustand/vanilla',
     ],
   },
   build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
@@ -59,7 +61,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'gpu',
-          include: ['src/**/*.gpu.test.ts'],
+          include: ['src/**/*.gpu.test.ts', 'src/**/*.gpu.test.tsx'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -2,7 +2,8 @@
 // random split over 2 held-out scenes (CHAIR off), run in the GPU worker with progress; the table has
 // a row per lane with every metric in [0, 1] and its 95% interval around it, and Δ to the baseline on
 // the other lanes; a row's worst case opens in the Decode tab with that example's experiment.
-// The result survives a reload (browser storage). `EVAL_SCREENSHOT=path` saves the results view.
+// The result survives a reload (IndexedDB), listed by the model's name. `EVAL_SCREENSHOT=path` saves
+// the results view.
 import { expect, test, type Page } from '@playwright/test';
 
 test.use({ viewport: { width: 1500, height: 1000 } });
@@ -84,6 +85,7 @@ test('greedy vs VCD vs RITUAL on POPE random, 2 scenes: table, worst case in Dec
   // Kept across a reload.
   await page.goto('/#evaluate');
   await expect(page.getByTestId('eval-saved-open')).toHaveCount(1);
+  await expect(page.getByTestId('eval-saved-model')).toHaveText('shapes-vlm');
   await page.getByTestId('eval-saved-open').first().click();
   await expect(page.getByTestId('eval-pope-row')).toHaveCount(3);
   expect(errors).toEqual([]);

@@ -1,13 +1,12 @@
-// Results as files and in storage: the JSON of a run reads back equal (and an edited one is refused
-// with the field named), the CSV has one row per lane × benchmark × split × metric with intervals,
-// and the storage adapter keeps, lists, loads and removes results.
+// Results as files: the JSON of a run reads back equal (and an edited one is refused with the field
+// named), the CSV has one row per lane × benchmark × split × metric with intervals, and a sweep's
+// series are in sweep order. Keeping results in the browser is ./storage.test.ts.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultLane } from '../share/methods';
 import { CSV_COLUMNS, evaluationCsv } from './csv';
 import type { EvaluationResult } from './result';
 import { sweepSeries } from './records';
 import { parseEvaluation, serializeEvaluation } from './result-schema';
-import { memoryEvaluationStorage, MemoryTextStore, textStoreEvaluationStorage } from './storage';
 import { testing } from './testing';
 
 vi.hoisted(() => {
@@ -127,35 +126,5 @@ describe('sweep series', () => {
       { laneIndex: 2, value: 2, estimate: result.lanes[2].pope![0].metrics.accuracy },
     ]);
     expect(sweepSeries(result, { benchmark: 'chair', name: 'chairI' }).map((p) => p.value)).toEqual([0.5, 2]);
-  });
-});
-
-describe('evaluation storage', () => {
-  it('saves, lists newest first, loads validated results and removes them', async () => {
-    const store = new MemoryTextStore();
-    const storage = textStoreEvaluationStorage(store);
-    const older = {
-      ...structuredClone(result),
-      environment: { ...result.environment, createdAt: '2020-01-01T00:00:00.000Z' },
-    };
-    const a = await storage.save(older);
-    const b = await storage.save(result);
-    expect(a.id).not.toBe(b.id);
-    expect((await storage.list()).map((s) => s.id)).toEqual([b.id, a.id]);
-    expect(b).toMatchObject({
-      model: 'shapes-vlm',
-      lanes: ['yes (Plain)', 'truth-1 (VCD)', 'truth-2 (VCD)'],
-      benchmarks: ['pope', 'chair'],
-    });
-    expect(await storage.load(b.id)).toEqual({ ok: true, result });
-    expect(await storage.load('missing')).toBeNull();
-    // A stored file that no longer validates is reported, not trusted.
-    await store.set(`logitlab:evaluation:result:${a.id}`, '{"kind":"logitlab-evaluation"}');
-    expect((await storage.load(a.id))?.ok).toBe(false);
-    await storage.remove(a.id);
-    expect((await storage.list()).map((s) => s.id)).toEqual([b.id]);
-    expect(await storage.load(a.id)).toBeNull();
-    const memory = memoryEvaluationStorage();
-    expect(await memory.list()).toEqual([]);
   });
 });

@@ -30,7 +30,7 @@ export const EVALUATION_PARAMETERS = {
   scenes: whole('scenes', 'scenes', 1, EVALUATION_LIMITS.scenes, EVALUATION_DEFAULTS.pope.scenes),
   questionsPerScene: whole(
     'questionsPerScene',
-    'yes-questions per scene',
+    'yes/no pairs per scene',
     1,
     EVALUATION_LIMITS.questionsPerScene,
     3,

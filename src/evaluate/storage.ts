@@ -1,8 +1,13 @@
 // Keeping results across page reloads. The view talks to an EvaluationStorage; the browser backs it
-// with IndexedDB or localStorage through the four-method TextStore below, and tests with
-// MemoryTextStore. Results are stored as their JSON file text (./result-schema.ts), so what is kept
-// is exactly what is exported, and a stored result is validated again when it is loaded (a result
-// saved by an older app is reported, not trusted). An index of small summaries makes list() cheap.
+// with IndexedDB (./storage-browser.ts) through the four-method TextStore below, and tests with
+// MemoryTextStore. A result is stored as its JSON file text (./result-schema.ts), so what is kept is
+// exactly what is exported, and it is validated again when it is loaded (a result saved by an older
+// app is reported, not trusted). Beside each result lies its small summary, so list() reads no
+// result; a summary that does not validate is left out of the list and reported, never thrown.
+// Result and summary are written in one setMany (one IndexedDB transaction): both or neither.
+import { z } from 'zod';
+import { formatIssues } from '../share/issues';
+import type { ModelRef } from '../share/experiment';
 import { METHODS } from '../share/methods';
 import type { EvaluationResult } from './result';
 import { parseEvaluation, serializeEvaluation, type EvaluationParse } from './result-schema';
@@ -11,8 +16,10 @@ import { parseEvaluation, serializeEvaluation, type EvaluationParse } from './re
 export interface StoredEvaluation {
   id: string;
   createdAt: string;
-  /** Main model name. */
+  /** The main model's name: a default model's folder, a hub repo id, a URL's last folder. */
   model: string;
+  /** Where the main model was loaded from (its folder URL, or the hub repo and revision). */
+  modelSource: string;
   /** "greedy (Plain)", "vcd (VCD)", ... */
   lanes: string[];
   benchmarks: ('pope' | 'chair')[];
@@ -20,9 +27,15 @@ export interface StoredEvaluation {
   size: number;
 }
 
+/** The saved evaluations, and one line per stored entry that could not be read (left out). */
+export interface SavedEvaluations {
+  /** Newest first. */
+  entries: StoredEvaluation[];
+  skipped: string[];
+}
+
 export interface EvaluationStorage {
-  /** Saved evaluations, newest first. */
-  list(): Promise<StoredEvaluation[]>;
+  list(): Promise<SavedEvaluations>;
   save(result: EvaluationResult): Promise<StoredEvaluation>;
   /** The result, its validation problems, or null when nothing is stored under `id`. */
   load(id: string): Promise<EvaluationParse | null>;
@@ -32,8 +45,10 @@ export interface EvaluationStorage {
 /** A string key-value store (an IndexedDB object store, localStorage, a Map). */
 export interface TextStore {
   get(key: string): Promise<string | null>;
-  set(key: string, value: string): Promise<void>;
-  delete(key: string): Promise<void>;
+  /** Writes every entry or, when it fails, none (IndexedDB: one transaction). */
+  setMany(entries: [key: string, value: string][]): Promise<void>;
+  deleteMany(keys: string[]): Promise<void>;
+  keys(): Promise<string[]>;
 }
 
 export class MemoryTextStore implements TextStore {
@@ -41,13 +56,26 @@ export class MemoryTextStore implements TextStore {
   async get(key: string) {
     return this.entries.get(key) ?? null;
   }
-  async set(key: string, value: string) {
-    this.entries.set(key, value);
+  async setMany(entries: [string, string][]) {
+    for (const [key, value] of entries) this.entries.set(key, value);
   }
-  async delete(key: string) {
-    this.entries.delete(key);
+  async deleteMany(keys: string[]) {
+    for (const key of keys) this.entries.delete(key);
+  }
+  async keys() {
+    return [...this.entries.keys()];
   }
 }
+
+const storedEvaluationSchema = z.strictObject({
+  id: z.string().min(1),
+  createdAt: z.string(),
+  model: z.string(),
+  modelSource: z.string(),
+  lanes: z.array(z.string()),
+  benchmarks: z.array(z.enum(['pope', 'chair'])),
+  size: z.number().int().min(0),
+});
 
 /** FNV-1a of the text, 8 hex digits: two different results saved in the same millisecond differ. */
 function shortHash(text: string): string {
@@ -56,11 +84,24 @@ function shortHash(text: string): string {
   return hash.toString(16).padStart(8, '0');
 }
 
+/** A model's short name: "shapes-vlm", "owner/repo@rev", the last folder of a URL. */
+export function modelDisplayName(ref: ModelRef): string {
+  if (ref.source === 'default') return ref.id;
+  if (ref.source === 'hub') return `${ref.id}${ref.revision ? `@${ref.revision}` : ''}`;
+  try {
+    const folder = new URL(ref.id).pathname.split('/').filter((part) => part !== '');
+    return folder.at(-1) ?? ref.id;
+  } catch {
+    return ref.id;
+  }
+}
+
 function summaryOf(id: string, result: EvaluationResult, size: number): StoredEvaluation {
   return {
     id,
     createdAt: result.environment.createdAt,
-    model: result.models.main.name,
+    model: modelDisplayName(result.config.models.main),
+    modelSource: result.models.main.name,
     lanes: result.lanes.map(
       ({ lane }) => `${lane.id} (${METHODS[lane.method.method]?.label ?? lane.method.method})`,
     ),
@@ -69,35 +110,49 @@ function summaryOf(id: string, result: EvaluationResult, size: number): StoredEv
   };
 }
 
-function readIndex(text: string | null): StoredEvaluation[] {
-  if (text === null) return [];
+/** A stored summary, or why it cannot be read. */
+function readSummary(id: string, text: string | null): StoredEvaluation | string {
+  if (text === null) return `saved result ${id}: its summary vanished while listing`;
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? (value as StoredEvaluation[]) : [];
+    value = JSON.parse(text);
   } catch {
-    // A damaged index loses the list, not the results; saving again rebuilds it.
-    return [];
+    return `saved result ${id}: its summary is not JSON (${describeText(text)})`;
   }
+  const parsed = storedEvaluationSchema.safeParse(value, { reportInput: true });
+  if (!parsed.success) return `saved result ${id}: ${formatIssues(parsed.error, { root: 'summary' })[0]}`;
+  if (parsed.data.id !== id) return `saved result ${id}: its summary names another id (${parsed.data.id})`;
+  return parsed.data;
 }
 
-/** An EvaluationStorage over `store`, under keys starting with `prefix`. */
-export function textStoreEvaluationStorage(
-  store: TextStore,
-  prefix = 'logitlab:evaluation:',
-): EvaluationStorage {
-  const indexKey = `${prefix}index`;
+const describeText = (text: string) =>
+  text.length > 40 ? `${JSON.stringify(text.slice(0, 40))}… ${text.length} characters` : JSON.stringify(text); // prettier-ignore
+
+/** An EvaluationStorage over `store`, under keys `<prefix>result:<id>` and `<prefix>summary:<id>`. */
+export function textStoreEvaluationStorage(store: TextStore, prefix = ''): EvaluationStorage {
   const resultKey = (id: string) => `${prefix}result:${id}`;
+  const summaryPrefix = `${prefix}summary:`;
+  const summaryKey = (id: string) => `${summaryPrefix}${id}`;
   return {
     async list() {
-      return readIndex(await store.get(indexKey)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      const ids = (await store.keys())
+        .filter((key) => key.startsWith(summaryPrefix))
+        .map((key) => key.slice(summaryPrefix.length));
+      const read = await Promise.all(ids.map(async (id) => readSummary(id, await store.get(summaryKey(id)))));
+      const entries = read.filter((entry): entry is StoredEvaluation => typeof entry !== 'string');
+      return {
+        entries: entries.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id)),
+        skipped: read.filter((entry): entry is string => typeof entry === 'string'),
+      };
     },
     async save(result) {
       const text = serializeEvaluation(result);
       const id = `${result.environment.createdAt}-${shortHash(text)}`;
       const summary = summaryOf(id, result, text.length);
-      await store.set(resultKey(id), text);
-      const index = readIndex(await store.get(indexKey)).filter((entry) => entry.id !== id);
-      await store.set(indexKey, JSON.stringify([...index, summary]));
+      await store.setMany([
+        [resultKey(id), text],
+        [summaryKey(id), JSON.stringify(summary)],
+      ]);
       return summary;
     },
     async load(id) {
@@ -105,9 +160,7 @@ export function textStoreEvaluationStorage(
       return text === null ? null : parseEvaluation(text);
     },
     async remove(id) {
-      await store.delete(resultKey(id));
-      const index = readIndex(await store.get(indexKey));
-      await store.set(indexKey, JSON.stringify(index.filter((entry) => entry.id !== id)));
+      await store.deleteMany([summaryKey(id), resultKey(id)]);
     },
   };
 }

@@ -1,24 +1,23 @@
 // The `evaluate` slice: the Evaluate workbench. It holds the evaluation being edited (the engine's
 // EvaluationConfig, checked with the engine's own schema: a bad value blocks Run and the link, never
 // gets clamped), the run (status, progress with ETA, the result), and the saved results, kept across
-// reloads through an EvaluationStorage (src/evaluate/storage.ts; the browser's localStorage, or
-// memory where there is none). The run itself happens in the GPU worker (src/worker/evaluateHost.ts).
+// reloads through an EvaluationStorage (src/evaluate/storage.ts; IndexedDB in the browser, memory
+// where there is none). A storage failure becomes the banner's message: the result on screen and
+// the results already saved stay. The run itself happens in the GPU worker (src/worker/evaluateHost.ts).
 import type { StateCreator } from 'zustand';
 import {
   decodeEvaluationLink,
   encodeEvaluationLink,
   defaultEvaluationConfig,
-  memoryEvaluationStorage,
   parseEvaluation,
-  textStoreEvaluationStorage,
   validateEvaluationConfig,
   type EvaluationConfig,
   type EvaluationProgress,
   type EvaluationResult,
   type EvaluationStorage,
   type StoredEvaluation,
-  type TextStore,
 } from '../evaluate';
+import { browserEvaluationStorage } from '../evaluate/storage-browser';
 import type { ModelRef } from '../share/experiment';
 import { errorOf } from './errors';
 import type { AppState, StoreDeps } from './types';
@@ -66,32 +65,6 @@ export function evaluationProblems(config: EvaluationConfig): string[] {
 
 export const isEvaluationActive = (status: EvaluateStatus) => status === 'running' || status === 'cancelling';
 
-/** localStorage as a TextStore (a full quota is reported by save, with the size it tried). */
-function localTextStore(storage: Storage): TextStore {
-  return {
-    get: async (key) => storage.getItem(key),
-    set: async (key, value) => {
-      try {
-        storage.setItem(key, value);
-      } catch (cause) {
-        throw new Error(
-          `the browser refused to keep ${(value.length / 1e6).toFixed(1)} MB (${String(cause).slice(0, 120)}): remove saved results or export this one as JSON`,
-        );
-      }
-    },
-    delete: async (key) => storage.removeItem(key),
-  };
-}
-
-export function browserEvaluationStorage(): EvaluationStorage {
-  try {
-    if (typeof localStorage !== 'undefined') return textStoreEvaluationStorage(localTextStore(localStorage));
-  } catch {
-    // localStorage can throw on access (privacy settings): results then live for the session.
-  }
-  return memoryEvaluationStorage();
-}
-
 /** A default ref that pins nothing takes the hashes of the files the run loaded (the link reproduces it). */
 function pinned(ref: ModelRef, hashes: Record<string, string>): ModelRef {
   return ref.source === 'default' && Object.keys(ref.sha256).length === 0 ? { ...ref, sha256: { ...hashes } } : ref; // prettier-ignore
@@ -118,12 +91,21 @@ export function createEvaluateSlice(
       set((s) => ({ evaluate: { ...s.evaluate, ...(typeof patch === 'function' ? patch(s.evaluate) : patch) } })); // prettier-ignore
     const fail = (cause: unknown) => setEvaluate({ error: errorOf(cause).message });
 
+    // Storage calls never throw out of an action: a failure is the banner's message, and the list
+    // keeps what it showed.
+    const listSaved = async () => (await storage.list()).entries;
     const save = async (result: EvaluationResult) => {
       try {
         const entry = await storage.save(result);
-        setEvaluate({ resultId: entry.id, saved: await storage.list() });
+        setEvaluate({ resultId: entry.id });
       } catch (cause) {
         setEvaluate({ error: `The result is shown but was not saved: ${errorOf(cause).message}` });
+        return;
+      }
+      try {
+        setEvaluate({ saved: await listSaved() });
+      } catch (cause) {
+        fail(cause);
       }
     };
 
@@ -217,30 +199,43 @@ export function createEvaluateSlice(
 
       async refreshSavedEvaluations() {
         try {
-          setEvaluate({ saved: await storage.list() });
+          const { entries, skipped } = await storage.list();
+          setEvaluate({ saved: entries });
+          if (skipped.length > 0) {
+            const more = skipped.length > 3 ? ` (and ${skipped.length - 3} more)` : '';
+            setEvaluate({ error: `Some saved results were left out: ${skipped.slice(0, 3).join('; ')}${more}.` }); // prettier-ignore
+          }
         } catch (cause) {
-          fail(cause);
+          setEvaluate({ error: `Saved results cannot be listed: ${errorOf(cause).message}` });
         }
       },
 
       async openSavedEvaluation(id) {
         if (isEvaluationActive(get().evaluate.status)) return;
-        const loaded = await storage.load(id);
-        if (!loaded) {
-          setEvaluate({ error: `No saved evaluation ${id}: it was removed.`, saved: await storage.list() });
-          return;
+        try {
+          const loaded = await storage.load(id);
+          if (!loaded) {
+            setEvaluate({ error: `No saved evaluation ${id}: it was removed.`, saved: await listSaved() });
+            return;
+          }
+          if (!loaded.ok) {
+            setEvaluate({ error: `The saved evaluation ${id} cannot be read: ${loaded.issues.slice(0, 3).join('; ')}` }); // prettier-ignore
+            return;
+          }
+          setEvaluate({ result: loaded.result, resultId: id, config: loaded.result.config, status: 'done', error: null }); // prettier-ignore
+        } catch (cause) {
+          setEvaluate({ error: `The saved evaluation ${id} cannot be opened: ${errorOf(cause).message}` });
         }
-        if (!loaded.ok) {
-          setEvaluate({ error: `The saved evaluation ${id} cannot be read: ${loaded.issues.slice(0, 3).join('; ')}` }); // prettier-ignore
-          return;
-        }
-        setEvaluate({ result: loaded.result, resultId: id, config: loaded.result.config, status: 'done', error: null }); // prettier-ignore
       },
 
       async removeSavedEvaluation(id) {
-        await storage.remove(id);
-        setEvaluate((s) => ({ ...(s.resultId === id ? { resultId: null } : {}) }));
-        setEvaluate({ saved: await storage.list() });
+        try {
+          await storage.remove(id);
+          setEvaluate((s) => ({ ...(s.resultId === id ? { resultId: null } : {}) }));
+          setEvaluate({ saved: await listSaved() });
+        } catch (cause) {
+          setEvaluate({ error: `The saved evaluation ${id} was not removed: ${errorOf(cause).message}` });
+        }
       },
 
       async importEvaluation(text) {

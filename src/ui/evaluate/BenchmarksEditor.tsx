@@ -1,6 +1,7 @@
-// The evaluation's benchmarks (POPE splits and scenes, CHAIR scenes), seeds and optional sweep. Fields
-// store what was typed (NaN for a non-number); the engine's schema names the problem, nothing is
-// clamped.
+// The evaluation's benchmarks (POPE splits and scenes, CHAIR scenes), seeds and optional sweep, as
+// four sections of label/field rows. Fields store what was typed (NaN for a non-number); the engine's
+// schema names the problem, shown under the field, and nothing is clamped.
+import type { ReactNode } from 'react';
 import {
   EVALUATION_DEFAULTS,
   EVALUATION_PARAMETERS as P,
@@ -13,7 +14,52 @@ import { NumberField, parameterTitle } from '../decode/fields';
 interface Props {
   config: EvaluationConfig;
   locked: boolean;
+  /** Field path → its problem (./problems.ts). */
+  problems: ReadonlyMap<string, string>;
   onChange(change: (config: EvaluationConfig) => EvaluationConfig): void;
+}
+
+/**
+ * POPE's per-scene count, worded (src/world/pope.ts): k = min(n, present shapes, absent shapes)
+ * questions about present shapes ("yes") and k about absent ones ("no"); the schema's label
+ * ("yes-questions per scene") reads as if it counted every question.
+ */
+const PAIRS_LABEL = 'yes/no pairs per scene';
+const pairsHint = (n: number) =>
+  Number.isInteger(n) && n > 0 ? `≤ ${n} "yes" (shape present) + ${n} "no" (absent) questions` : '';
+const PAIRS_TITLE =
+  'POPE asks, per scene, up to this many questions about shapes in the image (answer "yes") and as many about shapes not in it (answer "no"); fewer when the scene has fewer shapes present or absent. The paper uses 3.';
+
+interface SectionProps {
+  title: string;
+  /** A checkbox that turns the section on, shown instead of the title. */
+  toggle?: ReactNode;
+  /** Wide fields (text), narrow labels. */
+  wide?: boolean;
+  children?: ReactNode;
+}
+
+function Section({ title, toggle, wide, children }: SectionProps) {
+  return (
+    <div className={`eval-section${wide ? ' eval-section-wide' : ''}`}>
+      <div className="eval-section-head small">{toggle ?? title}</div>
+      {children ? <div className="eval-rows">{children}</div> : null}
+    </div>
+  );
+}
+
+function Toggle(props: { label: string; checked: boolean; testId: string; onChange(on: boolean): void }) {
+  return (
+    <label>
+      <input
+        type="checkbox"
+        checked={props.checked}
+        data-testid={props.testId}
+        onChange={(e) => props.onChange(e.currentTarget.checked)}
+      />{' '}
+      {props.label}
+    </label>
+  );
 }
 
 const parseValues = (text: string) =>
@@ -22,7 +68,7 @@ const parseValues = (text: string) =>
     .filter((t) => t !== '')
     .map(Number);
 
-export function BenchmarksEditor({ config, locked, onChange }: Props) {
+export function BenchmarksEditor({ config, locked, problems, onChange }: Props) {
   const { pope, chair } = config.benchmarks;
   const setPope = (patch: Partial<NonNullable<typeof pope>> | null) =>
     onChange((c) => {
@@ -46,117 +92,140 @@ export function BenchmarksEditor({ config, locked, onChange }: Props) {
       return sweep ? { ...rest, sweep } : rest;
     });
   const number = (
+    path: string,
     spec: (typeof P)[keyof typeof P],
     value: number,
     set: (v: number) => void,
     testId: string,
+    label: { text: string; title: string } = { text: spec.label, title: parameterTitle(spec) },
   ) => (
     <NumberField
-      label={spec.label}
-      title={parameterTitle(spec)}
+      label={label.text}
+      title={label.title}
       spec={spec}
       value={value}
       onChange={set}
       disabled={locked}
+      problem={problems.get(path)}
       testId={testId}
     />
   );
+  const splitsProblem = problems.get('benchmarks.pope.splits');
   return (
     <fieldset className="eval-benchmarks" disabled={locked}>
       <legend className="sr-only">Benchmarks</legend>
-      <div className="setup-block">
-        <label className="small">
-          <input
-            type="checkbox"
-            checked={pope !== undefined}
-            data-testid="eval-pope"
-            onChange={(e) => setPope(e.currentTarget.checked ? {} : null)}
-          />{' '}
-          POPE
-        </label>
+      <Section
+        title="POPE"
+        toggle={<Toggle label="POPE" checked={pope !== undefined} testId="eval-pope" onChange={(on) => setPope(on ? {} : null)} />} // prettier-ignore
+      >
         {pope ? (
-          <div className="setup-numbers">
-            {POPE_SPLITS.map((split) => (
-              <label key={split} className="small">
-                <input
-                  type="checkbox"
-                  checked={pope.splits.includes(split)}
-                  data-testid={`eval-split-${split}`}
-                  onChange={(e) => toggleSplit(split, e.currentTarget.checked)}
-                />{' '}
-                {split}
-              </label>
-            ))}
-            {number(P.scenes, pope.scenes, (scenes) => setPope({ scenes }), 'eval-pope-scenes')}
+          <>
+            <div className="dfield" role="group" aria-label="POPE splits">
+              <span className="dfield-label">splits</span>
+              <span className="eval-splits">
+                {POPE_SPLITS.map((split) => (
+                  <label key={split}>
+                    <input
+                      type="checkbox"
+                      checked={pope.splits.includes(split)}
+                      data-testid={`eval-split-${split}`}
+                      onChange={(e) => toggleSplit(split, e.currentTarget.checked)}
+                    />{' '}
+                    {split}
+                  </label>
+                ))}
+              </span>
+              {splitsProblem ? (
+                <span className="field-problem" role="alert">
+                  {splitsProblem}
+                </span>
+              ) : null}
+            </div>
             {number(
+              'benchmarks.pope.scenes',
+              P.scenes,
+              pope.scenes,
+              (scenes) => setPope({ scenes }),
+              'eval-pope-scenes',
+            )}
+            {number(
+              'benchmarks.pope.questionsPerScene',
               P.questionsPerScene,
               pope.questionsPerScene,
               (questionsPerScene) => setPope({ questionsPerScene }),
               'eval-pope-questions',
+              { text: PAIRS_LABEL, title: `${PAIRS_TITLE}${parameterTitle(P.questionsPerScene)}` },
             )}
-          </div>
+            <span className="eval-hint muted" data-testid="eval-pope-questions-hint">
+              {pairsHint(pope.questionsPerScene)}
+            </span>
+          </>
         ) : null}
-      </div>
-      <div className="setup-block">
-        <label className="small">
-          <input
-            type="checkbox"
-            checked={chair !== undefined}
-            data-testid="eval-chair"
-            onChange={(e) => setChair(e.currentTarget.checked ? {} : null)}
-          />{' '}
-          CHAIR
-        </label>
+      </Section>
+      <Section
+        title="CHAIR"
+        toggle={<Toggle label="CHAIR" checked={chair !== undefined} testId="eval-chair" onChange={(on) => setChair(on ? {} : null)} />} // prettier-ignore
+      >
         {chair ? (
-          <div className="setup-numbers">
-            {number(P.scenes, chair.scenes, (scenes) => setChair({ scenes }), 'eval-chair-scenes')}
+          <>
             {number(
+              'benchmarks.chair.scenes',
+              P.scenes,
+              chair.scenes,
+              (scenes) => setChair({ scenes }),
+              'eval-chair-scenes',
+            )}
+            {number(
+              'benchmarks.chair.maxTokens',
               P.captionTokens,
               chair.maxTokens,
               (maxTokens) => setChair({ maxTokens }),
               'eval-chair-tokens',
             )}
-          </div>
+          </>
         ) : null}
-      </div>
-      <div className="setup-block setup-numbers">
-        {number(P.seed, config.seed, (seed) => onChange((c) => ({ ...c, seed })), 'eval-seed')}
+      </Section>
+      <Section title="Seeds and intervals">
+        {number('seed', P.seed, config.seed, (seed) => onChange((c) => ({ ...c, seed })), 'eval-seed')}
         {number(
+          'decodeSeed',
           P.decodeSeed,
           config.decodeSeed,
           (decodeSeed) => onChange((c) => ({ ...c, decodeSeed })),
           'eval-decode-seed',
         )}
         {number(
+          'bootstrap.resamples',
           P.resamples,
           config.bootstrap.resamples,
           (resamples) => onChange((c) => ({ ...c, bootstrap: { ...c.bootstrap, resamples } })),
           'eval-resamples',
         )}
-      </div>
-      <div className="setup-block">
-        <label className="small">
-          <input
-            type="checkbox"
+      </Section>
+      <Section
+        title="Sweep"
+        wide
+        toggle={
+          <Toggle
+            label="Sweep"
             checked={config.sweep !== undefined}
-            data-testid="eval-sweep"
-            onChange={(e) =>
-              setSweep(
-                e.currentTarget.checked
-                  ? { lane: config.lanes.at(-1)?.id ?? '', parameter: 'alpha', values: [0, 0.5, 1, 2, 3] }
-                  : null,
-              )
+            testId="eval-sweep"
+            onChange={
+              (on) =>
+              setSweep(on ? { lane: config.lanes.at(-1)?.id ?? '', parameter: 'alpha', values: [0, 0.5, 1, 2, 3] } : null) // prettier-ignore
             }
-          />{' '}
-          Sweep
-        </label>
+          />
+        }
+      >
         {config.sweep ? (
-          <div className="setup-numbers">
+          <>
             <label className="dfield">
               <span className="dfield-label">lane</span>
               <select
+                className="text-input"
                 value={config.sweep.lane}
                 data-testid="eval-sweep-lane"
+                aria-invalid={problems.has('sweep.lane') || undefined}
                 onChange={(e) => setSweep({ ...config.sweep!, lane: e.currentTarget.value })}
               >
                 {config.lanes.map((lane) => (
@@ -165,6 +234,7 @@ export function BenchmarksEditor({ config, locked, onChange }: Props) {
                   </option>
                 ))}
               </select>
+              <FieldProblem problem={problems.get('sweep.lane')} />
             </label>
             <label
               className="dfield"
@@ -175,21 +245,33 @@ export function BenchmarksEditor({ config, locked, onChange }: Props) {
                 className="text-input"
                 value={config.sweep.parameter}
                 data-testid="eval-sweep-parameter"
+                aria-invalid={problems.has('sweep.parameter') || undefined}
                 onChange={(e) => setSweep({ ...config.sweep!, parameter: e.currentTarget.value })}
               />
+              <FieldProblem problem={problems.get('sweep.parameter')} />
             </label>
-            <label className="dfield dfield-wide" title="Values, separated by commas or spaces">
+            <label className="dfield" title="Values, separated by commas or spaces">
               <span className="dfield-label">values</span>
               <input
                 className="text-input"
                 defaultValue={config.sweep.values.join(', ')}
                 data-testid="eval-sweep-values"
+                aria-invalid={problems.has('sweep.values') || undefined}
                 onChange={(e) => setSweep({ ...config.sweep!, values: parseValues(e.currentTarget.value) })}
               />
+              <FieldProblem problem={problems.get('sweep.values')} />
             </label>
-          </div>
+          </>
         ) : null}
-      </div>
+      </Section>
     </fieldset>
   );
+}
+
+function FieldProblem({ problem }: { problem: string | undefined }) {
+  return problem ? (
+    <span className="field-problem" role="alert">
+      {problem}
+    </span>
+  ) : null;
 }

@@ -2,7 +2,7 @@
 // any set of Decode lanes, run in the GPU worker with a progress bar and ETA, cancellable; the
 // results table with bootstrap intervals and differences to the baseline, charts, worst cases that
 // open in Decode; a copyable #evaluate link, JSON and CSV downloads, and the saved results (kept
-// across reloads in browser storage).
+// across reloads in IndexedDB, src/evaluate/storage-browser.ts).
 import { useEffect, useRef, useState } from 'react';
 import { evaluationCsv, serializeEvaluation, type EvaluationResult } from '../../evaluate';
 import { useAppStore } from '../../store';
@@ -12,6 +12,7 @@ import { EvaluateResults } from './EvaluateResults';
 import { evaluateHash, evaluateLinkPayload } from './hashRoute';
 import { formatDuration } from './format';
 import { LanesEditor } from './LanesEditor';
+import { placeProblems } from './problems';
 import '../decode/decode.css';
 import '../decode/controls.css';
 import '../decode/lanes.css';
@@ -82,8 +83,11 @@ function Saved() {
               onClick={() => void open(entry.id)}
               data-testid="eval-saved-open"
             >
-              {new Date(entry.createdAt).toLocaleString()} · {entry.model} · {entry.lanes.join(', ')} ·{' '}
-              {entry.benchmarks.join('+')}
+              {new Date(entry.createdAt).toLocaleString()} ·{' '}
+              <span title={`Main model, loaded from ${entry.modelSource}`} data-testid="eval-saved-model">
+                {entry.model}
+              </span>{' '}
+              · {entry.lanes.join(', ')} · {entry.benchmarks.join('+')}
             </button>
             <button
               type="button"
@@ -116,6 +120,7 @@ export function EvaluatePanel({ active }: { active: boolean }) {
   const { config, status, result, error } = state;
   const locked = isEvaluationActive(status);
   const problems = evaluationProblems(config);
+  const placed = placeProblems(config, problems);
   const copyLink = async () => {
     const payload = linkPayload();
     if (!payload) return;
@@ -158,12 +163,19 @@ export function EvaluatePanel({ active }: { active: boolean }) {
       <LanesEditor
         lanes={config.lanes}
         locked={locked}
+        problems={placed.byField}
         onChange={(lanes) => setConfig((c) => ({ ...c, lanes }))}
       />
-      <BenchmarksEditor config={config} locked={locked} onChange={setConfig} />
+      <BenchmarksEditor config={config} locked={locked} problems={placed.byField} onChange={setConfig} />
       {problems.length > 0 ? (
         <ul className="eval-problems small" data-testid="eval-problems">
-          {problems.map((p) => (
+          {placed.byField.size > 0 ? (
+            <li className="field-problem">
+              {placed.byField.size === 1 ? 'A field above needs' : `${placed.byField.size} fields above need`}{' '}
+              fixing before a run.
+            </li>
+          ) : null}
+          {placed.unplaced.map((p) => (
             <li key={p} className="field-problem">
               {p}
             </li>

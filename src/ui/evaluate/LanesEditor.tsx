@@ -9,6 +9,8 @@ import { ChoiceField, NumberField, TextField, parameterTitle } from '../decode/f
 interface LanesEditorProps {
   lanes: LaneConfig[];
   locked: boolean;
+  /** Field path ("lanes[1].method.alpha") → its problem (./problems.ts). */
+  problems: ReadonlyMap<string, string>;
   onChange(lanes: LaneConfig[]): void;
 }
 
@@ -16,17 +18,20 @@ function LaneRow({
   lane,
   index,
   locked,
+  problems,
   onChange,
   onRemove,
 }: {
   lane: LaneConfig;
   index: number;
   locked: boolean;
+  problems: ReadonlyMap<string, string>;
   onChange(lane: LaneConfig): void;
   onRemove: (() => void) | null;
 }) {
-  // prettier-ignore
   const spec = METHODS[lane.method.method];
+  const idProblem = problems.get(`lanes[${index}].id`);
+  const methodProblem = problems.get(`lanes[${index}].method.method`);
   const values = lane.method as unknown as Record<string, number | string>;
   const setParameter = (name: string, value: number | string) =>
     onChange({ ...lane, method: { ...lane.method, [name]: value } as LaneConfig['method'] });
@@ -39,8 +44,14 @@ function LaneRow({
           value={lane.id}
           disabled={locked}
           data-testid={`eval-lane-id-${index}`}
+          aria-invalid={idProblem ? true : undefined}
           onChange={(e) => onChange({ ...lane, id: e.currentTarget.value })}
         />
+        {idProblem ? (
+          <span className="field-problem" role="alert">
+            {idProblem}
+          </span>
+        ) : null}
       </label>
       <label className="dfield" title={spec.description}>
         <span className="dfield-label">method</span>
@@ -48,6 +59,7 @@ function LaneRow({
           value={lane.method.method}
           disabled={locked}
           data-testid={`eval-method-${index}`}
+          aria-invalid={methodProblem ? true : undefined}
           onChange={(e) =>
             onChange({ ...lane, method: defaultMethodConfig(e.currentTarget.value as MethodName) })
           }
@@ -58,9 +70,14 @@ function LaneRow({
             </option>
           ))}
         </select>
+        {methodProblem ? (
+          <span className="field-problem" role="alert">
+            {methodProblem}
+          </span>
+        ) : null}
       </label>
       {methodParameterList(lane.method.method).map((parameter) => {
-        const common = { label: parameter.label, title: parameterTitle(parameter, spec.paper), disabled: locked, testId: `eval-param-${index}-${parameter.name}` }; // prettier-ignore
+        const common = { label: parameter.label, title: parameterTitle(parameter, spec.paper), disabled: locked, problem: problems.get(`lanes[${index}].method.${parameter.name}`), testId: `eval-param-${index}-${parameter.name}` }; // prettier-ignore
         const set = (value: number | string) => setParameter(parameter.name, value);
         if (parameter.kind === 'number')
           return <NumberField key={parameter.name} {...common} spec={parameter} value={values[parameter.name] as number} onChange={set} />; // prettier-ignore
@@ -99,7 +116,7 @@ function LaneRow({
   );
 }
 
-export function LanesEditor({ lanes, locked, onChange }: LanesEditorProps) {
+export function LanesEditor({ lanes, locked, problems, onChange }: LanesEditorProps) {
   return (
     <div className="eval-lanes" data-testid="eval-lanes" data-count={lanes.length}>
       {lanes.map((lane, index) => (
@@ -108,6 +125,7 @@ export function LanesEditor({ lanes, locked, onChange }: LanesEditorProps) {
           lane={lane}
           index={index}
           locked={locked}
+          problems={problems}
           onChange={(next) => onChange(lanes.map((l, i) => (i === index ? next : l)))}
           onRemove={
             index === 0 && lanes.length > 0 ? null : () => onChange(lanes.filter((_, i) => i !== index))
