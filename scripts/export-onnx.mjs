@@ -5,6 +5,8 @@
 //
 //   node scripts/export-onnx.mjs                                   shapes-expert and shapes-draft
 //   node scripts/export-onnx.mjs --models shapes-amateur --out /tmp/onnx
+//   node scripts/export-onnx.mjs --dtype fp16 --out /tmp/onnx      decoder_model_merged_fp16.onnx:
+//       float16 logits and KV cache around f32 weights (not committed: the tests export it in memory)
 //
 // JSON files are written through Prettier so `npm run lint` accepts them; the .onnx bytes are a
 // pure function of the weights (src/model/onnx/export/fixtures.test.ts re-exports and compares).
@@ -18,7 +20,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_MODELS = ['shapes-expert', 'shapes-draft'];
 
 function parseArgs(argv) {
-  const options = { models: DEFAULT_MODELS, out: join(ROOT, 'public', 'fixtures', 'onnx') };
+  const options = { models: DEFAULT_MODELS, out: join(ROOT, 'public', 'fixtures', 'onnx'), dtype: 'fp32' };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -28,7 +30,11 @@ function parseArgs(argv) {
     };
     if (flag === '--models') options.models = value().split(',');
     else if (flag === '--out') options.out = resolve(value());
-    else if (flag === '--help') options.help = true;
+    else if (flag === '--dtype') {
+      options.dtype = value();
+      if (!['fp32', 'fp16'].includes(options.dtype))
+        throw new Error(`--dtype must be fp32 or fp16, got "${options.dtype}"`);
+    } else if (flag === '--help') options.help = true;
     else throw new Error(`unknown option ${flag} (see --help)`);
   }
   return options;
@@ -44,7 +50,7 @@ async function main() {
   }
   if (options.help) {
     console.log(
-      'usage: node scripts/export-onnx.mjs [--models a,b] [--out DIR]   (models from public/models/)',
+      'usage: node scripts/export-onnx.mjs [--models a,b] [--out DIR] [--dtype fp32|fp16]   (models from public/models/)',
     );
     return 0;
   }
@@ -56,7 +62,7 @@ async function main() {
     const source = join(ROOT, 'public', 'models', name);
     const files = {};
     for (const file of readdirSync(source)) files[file] = new Uint8Array(readFileSync(join(source, file)));
-    const exported = module.exportOnnxFolder(files, name);
+    const exported = module.exportOnnxFolder(files, name, { dtype: options.dtype });
     for (const [file, bytes] of Object.entries(exported)) {
       const target = join(options.out, name, file);
       mkdirSync(dirname(target), { recursive: true });

@@ -5,6 +5,8 @@
 // group per distinct (cached, new) length pair). Logits: the run's [batch, seq, vocab] buffer
 // itself when every row is wanted, else the wanted rows copied GPU -> GPU into a model-owned
 // buffer. On the wasm provider (fallback) logits come from the CPU and are uploaded once per forward.
+// float16 logits (fp16 and q4f16 exports) are converted to f32 on the GPU by the f16-to-f32 kernel
+// as the wanted rows are gathered (logits.ts): what a forward returns is always f32.
 //
 // Capabilities: fork and truncate yes; hidden states, logit lens, attention probabilities and
 // images no (the exported graph has no such outputs; the WGSL engine provides them).
@@ -41,6 +43,7 @@ import { createOrtSession, ort } from './runtime';
 import {
   isOutOfMemory,
   openSession,
+  webGpuHalfProblem,
   type Provider,
   type ProviderChoice,
   type SessionFactory,
@@ -53,6 +56,8 @@ export interface OrtModelOptions {
   provider?: ProviderChoice;
   /** For tests: another way to create the session. */
   sessionFactory?: SessionFactory;
+  /** Internal: the notice of a model that create() moved to wasm itself. */
+  fallbackNotice?: string;
 }
 
 const CAPABILITIES: ModelCapabilities = {
@@ -110,12 +115,14 @@ export class OrtLanguageModel implements LanguageModel {
       headDim: config.headDim,
       type: layout.cacheType,
     });
-    this.logitRows = new LogitRows(gpu.device, config.vocabSize, folder.name);
+    this.logitRows = new LogitRows(gpu, config.vocabSize, folder.name);
   }
 
   /**
    * Creates the session (WebGPU on `gpu.device`, or wasm) and checks the graph's names against the
    * decoder_model_merged layout; a refused graph's session is released before the error is thrown.
+   * A float16 graph on a GPU without `shader-f16` (which onnxruntime's WebGPU kernels need for
+   * float16) is refused at once when WebGPU was asked for, and runs on wasm with a notice in 'auto'.
    */
   static async create(
     gpu: Gpu,
@@ -130,6 +137,7 @@ export class OrtLanguageModel implements LanguageModel {
       externalData: folder.externalData,
     });
     const { session, provider } = opened;
+    let halfProblem: string | null = null;
     try {
       const layout = matchDecoderLayout(
         folder.config,
@@ -137,34 +145,47 @@ export class OrtLanguageModel implements LanguageModel {
         graphValues(session.outputMetadata),
         folder.decoderFile,
       );
-      if (layout.logitsType !== 'float32') {
+      if (provider === 'webgpu') halfProblem = webGpuHalfProblem(layout, gpu.device, folder.decoderFile);
+      if (halfProblem && (options.provider ?? 'auto') !== 'auto') {
         throw new ModelLoadError(
           'format',
-          `${folder.decoderFile} returns float16 logits (dtype ${folder.dtype}); this backend reads float32 logits so far: choose fp32, q8 or q4`,
+          `${halfProblem}: choose a dtype with float32 outputs (fp32, q8 or q4) or the wasm provider`,
           folder.decoderFile,
         );
       }
-      const memory = provider === 'webgpu' ? new GpuTensorMemory(gpu.device) : new CpuTensorMemory();
-      const weightBytes =
-        provider === 'webgpu'
-          ? folder.decoderBytes.length + folder.externalData.reduce((s, d) => s + d.data.length, 0)
-          : 0;
-      const batching = batchingOf(layout, folder.decoderBytes);
-      return new OrtLanguageModel(
-        gpu,
-        session,
-        memory,
-        layout,
-        folder,
-        weightBytes,
-        provider,
-        opened.notice,
-        batching,
-      );
+      if (!halfProblem) {
+        const memory = provider === 'webgpu' ? new GpuTensorMemory(gpu.device) : new CpuTensorMemory();
+        const weightBytes =
+          provider === 'webgpu'
+            ? folder.decoderBytes.length + folder.externalData.reduce((s, d) => s + d.data.length, 0)
+            : 0;
+        const model = new OrtLanguageModel(
+          gpu,
+          session,
+          memory,
+          layout,
+          folder,
+          weightBytes,
+          provider,
+          options.fallbackNotice ?? opened.notice,
+          batchingOf(layout, folder.decoderBytes),
+        );
+        // float16 logits on the GPU: compile the conversion kernel now, not in the first forward.
+        if (layout.logitsType === 'float16' && provider === 'webgpu') {
+          await model.logitRows.prepareHalf();
+        }
+        return model;
+      }
     } catch (cause) {
       await session.release().catch(() => undefined);
       throw cause;
     }
+    await session.release().catch(() => undefined);
+    return OrtLanguageModel.create(gpu, folder, {
+      ...options,
+      provider: 'wasm',
+      fallbackNotice: `${halfProblem}; it runs on the CPU (wasm provider) instead: much slower, and its logits are uploaded to the GPU once per forward`,
+    });
   }
 
   get info(): ModelInfo {
@@ -259,6 +280,10 @@ export class OrtLanguageModel implements LanguageModel {
         });
         runs.push({ logits, sources, targets });
       }
+      await this.logitRows.prepare(runs).catch((error: unknown) => {
+        for (const run of runs) this.memory.release(run.logits);
+        throw error;
+      });
       if (LogitRows.isWhole(runs)) {
         this.heldLogits = runs[0].logits;
         return { logits: runs[0].logits.gpuBuffer as GPUBuffer, rows };

@@ -3,7 +3,7 @@
 import type { InferenceSession } from 'onnxruntime-web/webgpu';
 import { describe, expect, test } from 'vitest';
 import { ModelLoadError } from '../loading/errors';
-import { openSession, type SessionFactory, type SessionOptions } from './session';
+import { openSession, webGpuHalfProblem, type SessionFactory, type SessionOptions } from './session';
 
 const device = {} as GPUDevice;
 const bytes = new Uint8Array(1234);
@@ -82,5 +82,25 @@ describe('openSession', () => {
       /^onnx\/decoder_model_merged\.onnx \(1\.2 kB\) does not fit in memory .*choose a smaller dtype \(q4\)/,
     );
     expect(oom.file).toBe(FILE);
+  });
+});
+
+describe('webGpuHalfProblem', () => {
+  const withFeatures = (...features: string[]) => ({ features: new Set(features) as GPUSupportedFeatures });
+  const FP16 = 'onnx/decoder_model_merged_fp16.onnx';
+
+  test('float16 at the boundary needs shader-f16; float32 graphs never do', () => {
+    const half = { logitsType: 'float16', cacheType: 'float16' } as const;
+    expect(webGpuHalfProblem(half, withFeatures('shader-f16'), FP16)).toBeNull();
+    expect(
+      webGpuHalfProblem({ logitsType: 'float32', cacheType: 'float32' }, withFeatures(), FILE),
+    ).toBeNull();
+    expect(webGpuHalfProblem(half, withFeatures('timestamp-query'), FP16)).toBe(
+      "onnx/decoder_model_merged_fp16.onnx has float16 logits and KV cache, and onnxruntime-web's WebGPU " +
+        "provider runs float16 only on GPUs with the 'shader-f16' feature, which this one lacks",
+    );
+    expect(webGpuHalfProblem({ logitsType: 'float16', cacheType: 'float32' }, withFeatures(), FP16)).toMatch(
+      /has float16 logits, and/,
+    );
   });
 });

@@ -3,6 +3,7 @@
 // without onnxruntime (session.test.ts); runtime.ts provides the real one.
 import type { InferenceSession } from 'onnxruntime-web/webgpu';
 import { ModelLoadError, formatBytes } from '../loading/errors';
+import type { DecoderLayout } from './layout';
 
 export type SessionOptions = InferenceSession.SessionOptions;
 export type SessionFactory = (bytes: Uint8Array, options: SessionOptions) => Promise<InferenceSession>;
@@ -97,4 +98,27 @@ export async function openSession(
     }
   }
   throw sessionError(options.file, bytes.length, failures);
+}
+
+/**
+ * Why onnxruntime's WebGPU provider cannot run a graph with float16 inputs or outputs on `device`,
+ * or null when it can. Its kernels refuse float16 without the `shader-f16` feature, and only at
+ * the first run ("Program Cast requires f16 but the device does not support it"); asking here turns
+ * that into a refusal at load time. (Our own f16-to-f32 kernel needs no such feature.)
+ */
+export function webGpuHalfProblem(
+  layout: Pick<DecoderLayout, 'cacheType' | 'logitsType'>,
+  device: Pick<GPUDevice, 'features'>,
+  file: string,
+): string | null {
+  if (device.features.has('shader-f16')) return null;
+  const half = [
+    layout.logitsType === 'float16' ? 'logits' : '',
+    layout.cacheType === 'float16' ? 'KV cache' : '',
+  ].filter(Boolean);
+  if (half.length === 0) return null;
+  return (
+    `${file} has float16 ${half.join(' and ')}, and onnxruntime-web's WebGPU provider runs float16 ` +
+    "only on GPUs with the 'shader-f16' feature, which this one lacks"
+  );
 }

@@ -4,6 +4,8 @@
 //   inputs   input_ids [batch, seq] int64, attention_mask [batch, past + seq] int64,
 //            position_ids [batch, seq] int64, past_key_values.{i}.key|value [batch, kvHeads, past, headDim] f32
 //   outputs  logits [batch, seq, vocab] f32, present.{i}.key|value [batch, kvHeads, past + seq, headDim] f32
+// With `logitsType` / `cacheType` 'float16' the boundary is that of the Hub's fp16 exports: logits
+// and/or past and present in float16 (Cast nodes at the edges), weights and arithmetic still f32.
 // The math is src/model/reference/forward.ts (llamaBlock): RMSNorm x / sqrt(mean(x^2) + eps) * g;
 // RoPE by the "rotate half" convention (pairs i and i + headDim/2); grouped-query attention
 // (query head h reads key/value head floor(h / group)); SiLU-gated MLP; final norm; head (tied:
@@ -43,7 +45,17 @@ export interface ExportOptions {
    * every row), as older exports did. Tests use it to exercise equal-length batching.
    */
   positionIds?: boolean;
+  /** Element type of the logits output; default float32. float16: a Cast after the head. */
+  logitsType?: 'float32' | 'float16';
+  /**
+   * Element type of past_key_values and present; default float32. float16: the past is Cast to
+   * f32 as it enters and each present is Cast to f16 as it leaves.
+   */
+  cacheType?: 'float32' | 'float16';
 }
+
+/** ONNX TensorProto.DataType of a Cast target. */
+const CAST_TO = { float32: 1, float16: 10 } as const;
 
 /** The encoded ONNX model of a Llama-family decoder. */
 export function exportLlamaDecoder(
@@ -71,10 +83,24 @@ export function exportLlamaDecoder(
   const attentionMask = g.input('attention_mask', 'int64', [batch, total]);
   const positionIds =
     options.positionIds === false ? null : g.input('position_ids', 'int64', [batch, sequence]);
+  const cacheType = options.cacheType ?? 'float32';
+  const logitsType = options.logitsType ?? 'float32';
+  /** `x` as `type` through a Cast, or `x` itself when `type` is float32 (x is f32). */
+  const castFromF32 = (x: string, type: 'float32' | 'float16', name: string) =>
+    type === 'float32' ? x : g.node('Cast', [x], { name, attributes: { to: CAST_TO[type] } });
   const cacheDims: Dim[] = [batch, kvHeads, past, hd];
+  const pastInput = (i: number, kind: 'key' | 'value') => {
+    const name = g.input(`past_key_values.${i}.${kind}`, cacheType, cacheDims);
+    return cacheType === 'float32'
+      ? name
+      : g.node('Cast', [name], {
+          name: `/model/layers.${i}/attn/past_${kind}_f32`,
+          attributes: { to: CAST_TO.float32 },
+        });
+  };
   const pastNames = Array.from({ length: config.numLayers }, (_, i) => ({
-    key: g.input(`past_key_values.${i}.key`, 'float32', cacheDims),
-    value: g.input(`past_key_values.${i}.value`, 'float32', cacheDims),
+    key: pastInput(i, 'key'),
+    value: pastInput(i, 'value'),
   }));
 
   const axes = (values: number[]) => g.ints('/axes', values);
@@ -232,10 +258,16 @@ export function exportLlamaDecoder(
       ]);
   const logits = g.node('MatMul', [normed, head], { name: '/lm_head/MatMul' });
 
-  g.output('logits', logits, 'float32', [batch, sequence, config.vocabSize]);
+  g.output('logits', castFromF32(logits, logitsType, '/lm_head/Cast'), logitsType, [
+    batch,
+    sequence,
+    config.vocabSize,
+  ]);
   presents.forEach(({ key, value }, i) => {
-    g.output(`present.${i}.key`, key, 'float32', [batch, kvHeads, total, hd]);
-    g.output(`present.${i}.value`, value, 'float32', [batch, kvHeads, total, hd]);
+    const n = `/model/layers.${i}/attn`;
+    const dims = [batch, kvHeads, total, hd];
+    g.output(`present.${i}.key`, castFromF32(key, cacheType, `${n}/present_key_cast`), cacheType, dims);
+    g.output(`present.${i}.value`, castFromF32(value, cacheType, `${n}/present_value_cast`), cacheType, dims);
   });
   return g.encode(`${name} (LogitLab export)`, 'logitlab-export-onnx');
 }
