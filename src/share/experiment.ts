@@ -43,6 +43,46 @@ export interface SamplingConfig {
 export type CalibrationReference = 'no-image' | 'mean-colour' | 'noise';
 
 /**
+ * The speculative family's algorithms (src/speculative/types.ts, SpeculativeMethodName): what a
+ * Decode lane of method 'speculative' runs between its draft and the target.
+ */
+export type SpeculativeVariant =
+  'speculative' | 'spectr' | 'specdecpp' | 'prompt-lookup' | 'aded' | 'entropy-switch' | 'foreal' | 'judge';
+
+/**
+ * A speculative Decode lane: the main model is the target, the amateur slot the draft (none for
+ * prompt lookup and ADED). Every variant's parameters are carried (flat, so the lane editor and the
+ * link validator read them like any method's); only the chosen variant's are used.
+ */
+export interface SpeculativeLaneMethod {
+  method: 'speculative';
+  variant: SpeculativeVariant;
+  /** K: drafts per round (SpecDec++: the most it drafts). */
+  draftLength: number;
+  /** SpecTr: draft sequences per round. */
+  candidates: number;
+  /** SpecTr: a floor on K-SEQ's rho; 1 = the paper's rho* (every rho* is at least 1). */
+  rho: number;
+  /** SpecDec++: stop drafting by the trained acceptance head or by the draft's own q(x). */
+  stopRule: 'predictor' | 'confidence';
+  /** SpecDec++: h, the stop threshold in [0, 1]. */
+  stopThreshold: number;
+  /** SpecDec++ and judge: the learning rate of the head trained while decoding. */
+  learningRate: number;
+  /** Judge decoding: the score in [0, 1] above which a refused draft is kept anyway. */
+  judgeThreshold: number;
+  /** Prompt lookup: the longest and shortest trailing n-gram looked up. */
+  maxNgram: number;
+  minNgram: number;
+  /** Entropy Adaptive Decoding: the rolling window and the entropy threshold (nats). */
+  window: number;
+  entropyThreshold: number;
+  /** FoReaL: tokens the target leads each sentence with, and the probability a sentence is led. */
+  leaderTokens: number;
+  gate: number;
+}
+
+/**
  * One lane's method and parameters. Formulas: shared/METHODS.md and each method's module header.
  * `beta` is the adaptive plausibility threshold of the contrastive family (0 = no mask).
  */
@@ -56,7 +96,8 @@ export type MethodConfig =
   | { method: 'debias-calibrate'; answers: string; reference: CalibrationReference }
   | { method: 'dola'; alpha: number; beta: number; layers: 'low' | 'high' | 'all' }
   | { method: 'lol'; alpha: number; beta: number; lowerLayer: number; lowerWeight: number }
-  | { method: 'contrastive-search'; k: number; alpha: number };
+  | { method: 'contrastive-search'; k: number; alpha: number }
+  | SpeculativeLaneMethod;
 
 export type MethodName = MethodConfig['method'];
 

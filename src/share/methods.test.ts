@@ -27,6 +27,7 @@ const ALL_METHODS: MethodName[] = [
   'dola',
   'lol',
   'contrastive-search',
+  'speculative',
 ];
 
 describe('method catalog', () => {
@@ -69,6 +70,7 @@ describe('method catalog', () => {
     ['debias-calibrate', { answers: 'yes no', reference: 'no-image' }],
     ['dola', { alpha: 1, beta: 0.1, layers: 'high' }],
     ['contrastive-search', { k: 5, alpha: 0.6 }],
+    ['speculative', { variant: 'speculative', draftLength: 4, candidates: 2, rho: 1, stopRule: 'predictor' }],
   ] as const)('%s has the paper defaults', (method, expected) => {
     expect(defaultMethodConfig(method)).toMatchObject({ method, ...expected });
   });

@@ -17,7 +17,11 @@
 // - Debias (calibrated): `answers` are words separated by whitespace; each answer also reads its
 //   capitalised and lower-case forms (src/decoding/methods/answers.ts), so answers that differ
 //   only in case are one answer written twice and are refused.
-import type { Experiment, LaneConfig, MethodConfig, MethodName } from './experiment';
+// - Speculative: one Decode method for the whole speculative family (src/speculative/); `variant`
+//   picks the algorithm, every variant's parameters are carried and only the chosen one's are used
+//   (MethodSpec.activeParameters). Ranges are the engine's (src/speculative/validate.ts, whose
+//   messages refuse a run); SpecTr's rho is a floor on the paper's rho* >= 1, so 1 means rho*.
+import type { Experiment, LaneConfig, MethodConfig, MethodName, SpeculativeVariant } from './experiment';
 import type { ChoiceParameter, NumberParameter, ParameterSpec, TextParameter } from './parameters';
 import { number } from './parameters';
 import { EXPERIMENT_PARAMETERS, defaultSampling } from './settings';
@@ -75,6 +79,13 @@ export interface MethodSpec<M extends MethodName = MethodName> {
    * accept any values: the link validator calls it on whatever it was given.
    */
   check?: (parameters: MethodParametersOf<M>) => ParameterProblem[];
+  /**
+   * The parameters these values use, for methods whose parameters depend on a choice (Speculative's
+   * variant); the lane editor shows only these. Every parameter is still carried and validated.
+   */
+  activeParameters?: (parameters: MethodParametersOf<M>) => readonly (keyof MethodParametersOf<M>)[];
+  /** How the lane editor names a choice parameter's values, by parameter (default: the value). */
+  choiceLabels?: Record<string, Record<string, string>>;
 }
 
 export type MethodCatalog = { [M in MethodName]: MethodSpec<M> };
@@ -129,6 +140,57 @@ export function answersProblem(text: unknown): string | null {
 }
 
 const NO_NEEDS: MethodNeeds = { amateur: false, image: false, hiddenStates: false };
+
+/** Speculative's variants, in the picker's order (the engine's METHOD_DEFAULTS order). */
+export const SPECULATIVE_VARIANTS: readonly SpeculativeVariant[] = [
+  'speculative',
+  'spectr',
+  'specdecpp',
+  'prompt-lookup',
+  'aded',
+  'entropy-switch',
+  'foreal',
+  'judge',
+];
+
+/** The variants that draft without a second model (they leave the amateur slot unused). */
+export const MODEL_FREE_VARIANTS: readonly SpeculativeVariant[] = ['prompt-lookup', 'aded'];
+
+/** The variants whose output is not the target's distribution (labelled "not exact"). */
+export const INEXACT_VARIANTS: readonly SpeculativeVariant[] = ['entropy-switch', 'foreal', 'judge'];
+
+type SpeculativeParameter = keyof MethodParametersOf<'speculative'>;
+
+/** The parameters each variant reads (the lane editor shows these). */
+export const SPECULATIVE_VARIANT_PARAMETERS: Record<SpeculativeVariant, readonly SpeculativeParameter[]> = {
+  speculative: ['variant', 'draftLength'],
+  spectr: ['variant', 'draftLength', 'candidates', 'rho'],
+  specdecpp: ['variant', 'draftLength', 'stopRule', 'stopThreshold', 'learningRate'],
+  'prompt-lookup': ['variant', 'draftLength', 'maxNgram', 'minNgram'],
+  aded: ['variant', 'draftLength'],
+  'entropy-switch': ['variant', 'window', 'entropyThreshold'],
+  foreal: ['variant', 'leaderTokens', 'gate'],
+  judge: ['variant', 'draftLength', 'judgeThreshold', 'learningRate'],
+};
+
+const SPECULATIVE_VARIANT_LABELS: Record<SpeculativeVariant, string> = {
+  speculative: 'speculative sampling (exact)',
+  spectr: 'SpecTr, k candidates (exact)',
+  specdecpp: 'SpecDec++, adaptive K (exact)',
+  'prompt-lookup': 'prompt lookup, no draft model (exact)',
+  aded: 'ADED trigram, no draft model (exact)',
+  'entropy-switch': 'Entropy Adaptive Decoding (not exact)',
+  foreal: 'FoReaL (not exact)',
+  judge: 'Judge decoding (not exact)',
+};
+
+/** Whether a speculative lane with `variant` drafts with the amateur slot's model. */
+export function variantNeedsDraftModel(variant: SpeculativeVariant): boolean {
+  return !MODEL_FREE_VARIANTS.includes(variant);
+}
+
+const unitInterval = (name: string, label: string, help: string, fallback: number) =>
+  number(name, label, help, { default: fallback, min: 0, max: 1, step: 0.05 });
 
 export const METHODS: MethodCatalog = {
   plain: {
@@ -326,6 +388,56 @@ export const METHODS: MethodCatalog = {
         step: 0.05,
       }),
     },
+  },
+  speculative: {
+    name: 'speculative',
+    label: 'Speculative (draft → verify)',
+    description:
+      'Speculative decoding: the amateur slot drafts K tokens, the main model verifies them in one forward and keeps the target’s distribution (Leviathan et al., ICML 2023).',
+    paper:
+      'Leviathan, Kalman, Matias, "Fast Inference from Transformers via Speculative Decoding", ICML 2023; Chen et al., "Accelerating Large Language Model Decoding with Speculative Sampling", 2023',
+    formula:
+      'accept x ~ q with prob. min(1, p(x)/q(x)); first rejection: y ~ norm(max(0, p − q)); all kept: bonus y ~ p',
+    // The draft is the amateur slot for every variant but prompt lookup and ADED (checked when the
+    // lane is planned), so the static need stays false.
+    needs: NO_NEEDS,
+    parameters: {
+      variant: {
+        kind: 'choice',
+        name: 'variant',
+        label: 'variant',
+        help: 'The speculative algorithm: speculative sampling, SpecTr, SpecDec++, prompt lookup and ADED keep the target’s distribution; EAD, FoReaL and judge decoding do not.',
+        default: 'speculative',
+        choices: SPECULATIVE_VARIANTS,
+      },
+      draftLength: number('draftLength', 'draft length K', 'Tokens drafted per round (SpecDec++: at most); the target scores all K + 1 positions in one forward.', { default: 4, min: 1, max: 16, step: 1, integer: true }), // prettier-ignore
+      candidates: number('candidates', 'candidates k', 'SpecTr: i.i.d. draft sequences per round, scored in one batched forward.', { default: 2, min: 1, max: 8, step: 1, integer: true }), // prettier-ignore
+      rho: number('rho', 'ρ floor', 'SpecTr: a floor on K-SEQ’s ρ, at most k; 1 = the paper’s ρ* (the smallest ρ that keeps the output exact).', { default: 1, min: 1, max: 8, step: 0.1 }), // prettier-ignore
+      stopRule: {
+        kind: 'choice',
+        name: 'stopRule',
+        label: 'stop rule',
+        help: 'SpecDec++: stop drafting by the acceptance head trained while decoding (predictor) or by the draft’s own q(x) (confidence).',
+        default: 'predictor',
+        choices: ['predictor', 'confidence'],
+      },
+      stopThreshold: unitInterval('stopThreshold', 'threshold h', 'SpecDec++: stop when P(some draft is rejected) exceeds h (predictor), or when q(x) falls below it (confidence).', 0.3), // prettier-ignore
+      learningRate: number('learningRate', 'head learning rate', 'SpecDec++ and judge: step size of the head trained on what the verifier decides.', { default: 0.1, min: 0, minExclusive: true, max: 10, step: 0.05 }), // prettier-ignore
+      judgeThreshold: unitInterval('judgeThreshold', 'judge threshold δ', 'Judge decoding: a refused draft is kept when the judge head scores it above δ (not exact).', 0.5), // prettier-ignore
+      maxNgram: number('maxNgram', 'max n-gram', 'Prompt lookup: longest trailing n-gram looked up.', { default: 3, min: 1, max: 8, step: 1, integer: true }), // prettier-ignore
+      minNgram: number('minNgram', 'min n-gram', 'Prompt lookup: shortest trailing n-gram looked up (at most max n-gram).', { default: 1, min: 1, max: 8, step: 1, integer: true }), // prettier-ignore
+      window: number('window', 'window w', 'Entropy Adaptive Decoding: tokens in the rolling mean of the draft’s entropy.', { default: 5, min: 1, max: 1024, step: 1, integer: true }), // prettier-ignore
+      entropyThreshold: number('entropyThreshold', 'threshold τ (nats)', 'Entropy Adaptive Decoding: the target writes while the rolling entropy exceeds τ.', { default: 1, min: 0, max: 100, step: 0.1 }), // prettier-ignore
+      leaderTokens: number('leaderTokens', 'leader tokens n', 'FoReaL: tokens the target writes at the start of a led sentence.', { default: 2, min: 1, max: 1024, step: 1, integer: true }), // prettier-ignore
+      gate: unitInterval(
+        'gate',
+        'gate g',
+        'FoReaL: probability that a sentence is led by the target at all.',
+        1,
+      ),
+    },
+    activeParameters: ({ variant }) => SPECULATIVE_VARIANT_PARAMETERS[variant] ?? ['variant'],
+    choiceLabels: { variant: SPECULATIVE_VARIANT_LABELS },
   },
 };
 

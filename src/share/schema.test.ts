@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Experiment } from './experiment';
 import { formatIssues, formatPath } from './issues';
-import { defaultExperiment, defaultLane } from './methods';
+import { defaultExperiment, defaultLane, defaultMethodConfig } from './methods';
 import { experimentSchema, validateExperiment } from './schema';
 
 /** The validation lines for a copy of the default experiment edited by `edit`. */
@@ -76,12 +76,30 @@ describe('experiment schema', () => {
       'prompt: is missing (expected a string)',
     ]);
     expect(problems((e) => (e.lanes[0].method = { method: 'beam' } as never))).toEqual([
-      'lanes[0].method.method: "beam" is unknown; expected one of plain, cd, vcd, icd, ritual, debias, debias-calibrate, dola, lol, contrastive-search',
+      'lanes[0].method.method: "beam" is unknown; expected one of plain, cd, vcd, icd, ritual, debias, debias-calibrate, dola, lol, contrastive-search, speculative',
     ]);
     expect(problems((e) => (e.version = 2 as 1))).toEqual(['version: 2 is not one of 1']);
     expect(problems((e) => ((e.lanes[1].method as { layers: string }).layers = 'x'))).toEqual([
       'lanes[1].method: unknown field "layers"',
     ]);
+  });
+
+  test('Speculative: the variant and every parameter are checked; the draft is not a schema need', () => {
+    const speculative = (method: Record<string, unknown>) => (e: Experiment) =>
+      (e.lanes[0] = { ...defaultLane('speculative', 'lane-1'), method: { ...defaultLane('speculative').method, ...method } } as never); // prettier-ignore
+    expect(problems(speculative({ draftLength: 17 }))).toEqual([
+      'lanes[0].method.draftLength: 17 is above the maximum 16 (Speculative (draft → verify) draftLength allows integers 1 to 16)',
+    ]);
+    expect(problems(speculative({ variant: 'medusa' }))).toEqual([
+      'lanes[0].method.variant: "medusa" is not one of "speculative", "spectr", "specdecpp", "prompt-lookup", "aded", "entropy-switch", "foreal", "judge"',
+    ]);
+    expect(problems(speculative({ rho: undefined }))).toEqual([
+      'lanes[0].method.rho: is missing (expected a number)',
+    ]);
+    // Without an amateur the link is still an experiment: the lane refuses to run (src/decoding/methods/speculative.ts).
+    const experiment = defaultExperiment();
+    experiment.lanes.push({ ...defaultLane('speculative', 'lane-4'), method: { ...defaultMethodConfig('speculative'), variant: 'spectr', candidates: 3, rho: 2.5 } }); // prettier-ignore
+    expect(validateExperiment(experiment)).toEqual({ ok: true, experiment });
   });
 
   test('sha256 values are 64 lowercase hex digits; "__proto__" is not a file name', () => {

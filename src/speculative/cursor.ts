@@ -5,11 +5,20 @@
 // a model that sat out a few tokens (Entropy Adaptive Decoding, FoReaL) reads them in one forward.
 import type { ForwardCapture, ForwardResult, LanguageModel, SequenceId } from '../model/interface';
 
+/**
+ * What a cursor needs of a model once its sequence exists: no createSequence, so a caller's view
+ * of a model (the Decode workbench's counting StepModel) serves as well as the model itself.
+ */
+export type CursorModel = Pick<
+  LanguageModel,
+  'info' | 'capabilities' | 'fork' | 'truncate' | 'releaseSequence' | 'sequenceLength' | 'forward'
+>;
+
 export class SequenceCursor {
   private released = false;
 
   constructor(
-    readonly model: LanguageModel,
+    readonly model: CursorModel,
     public sequence: SequenceId,
   ) {}
 

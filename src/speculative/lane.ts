@@ -3,11 +3,14 @@
 // rolls both caches back and appends what the verifier produced (cut at EOS); nothing but token
 // ids and small summaries comes back from the GPU. A failing round ends the lane with its message
 // and throws it (a lost device included), so a caller never waits on a dead lane.
+// A lane normally creates its sequences and reads the whole prompt in its first round; a caller
+// that already prefilled the prompt (the Decode workbench's shared prefill) hands in forks of it,
+// cut to a prefix of the prompt, and the first round reads only what they lack.
 import { GpuError } from '../gpu/errors';
 import type { Gpu } from '../gpu/runtime';
 import { seedFromNumber } from '../kernels/random/philox';
 import type { LanguageModel, SequenceId } from '../model/interface';
-import { SequenceCursor } from './cursor';
+import { SequenceCursor, type CursorModel } from './cursor';
 import { createStrategy, draftLogitRows } from './methods';
 import { emittedTokens, keepEmitted, LaneStatisticsBuilder } from './records';
 import type { DrawCounters, LaneResources, RoundStrategy } from './rounds/context';
@@ -22,11 +25,21 @@ import type {
 import { isExact, needsDraftModel, validateSpeculative } from './validate';
 import { Verifier } from './verifier';
 
+/** A model the lane can use: the model itself, or a view without createSequence (then pass `sequences`). */
+export type LaneModel = CursorModel & Partial<Pick<LanguageModel, 'createSequence'>>;
+
 export interface SpeculativeLaneOptions {
   gpu: Gpu;
-  target: LanguageModel;
+  target: LaneModel;
   /** The draft model; null for model-free drafts (prompt lookup, ADED). Ignored when not needed. */
-  draft: LanguageModel | null;
+  draft: LaneModel | null;
+  /**
+   * Sequences to continue instead of new ones: each holds a prefix of `prompt` shorter than the
+   * whole prompt (the first round must read at least its last token). The lane owns them from this
+   * call on (released on failure and by dispose); a draft sequence is released at once when the
+   * method drafts without a model.
+   */
+  sequences?: { target: SequenceId; draft: SequenceId | null };
   method: SpeculativeMethod;
   sampling: SpeculativeSampling;
   /** Integer in 0..2^53-1: the lane's tokens are a function of (models, prompt, settings, seed). */
@@ -72,30 +85,45 @@ export class SpeculativeLane {
 
   /** Validates the whole setup (SpeculativeSetupError lists every problem), then allocates. */
   static async create(options: SpeculativeLaneOptions): Promise<SpeculativeLane> {
-    const { gpu, target, method, sampling } = options;
+    const { gpu, target, method, sampling, prompt } = options;
     const draftModel = needsDraftModel(method) ? options.draft : null;
-    validateSpeculative({ ...options, draft: draftModel });
-    const vocab = target.info.config.vocabSize;
+    const given = options.sequences;
+    if (given?.draft != null && !draftModel) options.draft?.releaseSequence(given.draft);
+    // Handed-in sequences are the lane's from here on: cursors at once, released if anything fails.
+    const cursors: SequenceCursor[] = [];
+    const cursor = (model: LaneModel, sequence: SequenceId) => {
+      cursors.push(new SequenceCursor(model, sequence));
+      return cursors[cursors.length - 1];
+    };
+    const fresh = (model: LaneModel) => {
+      if (!model.createSequence)
+        throw new Error(`${model.info.name}: this view of the model cannot create sequences; hand the lane its sequences`); // prettier-ignore
+      return cursor(model, model.createSequence());
+    };
+    const handedTarget = given ? cursor(target, given.target) : null;
+    const handedDraft = draftModel && given?.draft != null ? cursor(draftModel, given.draft) : null;
     const owned: { destroy(): void }[] = [];
     const own = <T extends { destroy(): void }>(thing: T): T => (owned.push(thing), thing);
-    const cursors: SequenceCursor[] = [];
     try {
+      validateSpeculative({ ...options, draft: draftModel });
+      for (const handed of cursors)
+        if (handed.length >= prompt.length)
+          throw new Error(`${handed.model.info.name}: a handed-in sequence holds ${handed.length} tokens; it must hold a prefix of the ${prompt.length}-token prompt without its last token`); // prettier-ignore
+      const vocab = target.info.config.vocabSize;
       const rows = draftLogitRows(method);
       const readback = new ReadbackCounter();
       const resources: LaneResources = {
         gpu,
         vocab,
         sampling,
-        target: SequenceCursor.create(target),
-        draft: null,
+        target: handedTarget ?? fresh(target),
+        draft: draftModel ? (handedDraft ?? fresh(draftModel)) : null,
         targetSampler: own(await TokenSampler.create(gpu, 1, vocab, readback)),
         draftSampler: draftModel ? own(await TokenSampler.create(gpu, 1, vocab, readback)) : null,
         draftLogits: rows > 0 ? own(new DraftLogits(gpu, rows, vocab)) : null,
         verifier: own(new Verifier(gpu, vocab, readback)),
         readback,
       };
-      cursors.push(resources.target);
-      if (draftModel) cursors.push((resources.draft = SequenceCursor.create(draftModel)));
       const sentenceEnd = new Set([...(options.sentenceEndTokenIds ?? []), ...options.eosTokenIds]);
       const strategy = await createStrategy({ resources, method, seed: options.seed, sentenceEnd });
       gpu.assertAlive();

@@ -5,6 +5,9 @@
 import type { LanguageModel } from '../model/interface';
 import type { SpeculativeMethod, SpeculativeSampling } from './types';
 
+/** What the checks read of a model. */
+type CheckedModel = Pick<LanguageModel, 'info' | 'capabilities'>;
+
 /** The verification kernel's range of draft lengths. */
 export const MAX_DRAFT_LENGTH = 16;
 /** SpecTr candidates: one batched target forward holds candidates x (K + 1) rows. */
@@ -117,12 +120,12 @@ const TOKENIZER_FILE = 'tokenizer.json';
  * know it) come with the same tokenizer.json; SpecTr forks the draft and target sequences.
  */
 export function modelProblems(
-  target: LanguageModel,
-  draft: LanguageModel | null,
+  target: CheckedModel,
+  draft: CheckedModel | null,
   method: SpeculativeMethod,
 ): string[] {
   const problems: string[] = [];
-  const name = (m: LanguageModel) => `"${m.info.name}"`;
+  const name = (m: CheckedModel) => `"${m.info.name}"`;
   if (!target.capabilities.truncate)
     problems.push(`the target ${name(target)} cannot truncate its cache, which speculative rollback needs`);
   if (!draft) {
@@ -162,8 +165,8 @@ export function modelProblems(
 
 /** Throws a SpeculativeSetupError listing every problem of the run's setup. */
 export function validateSpeculative(options: {
-  target: LanguageModel;
-  draft: LanguageModel | null;
+  target: CheckedModel;
+  draft: CheckedModel | null;
   method: SpeculativeMethod;
   sampling: SpeculativeSampling;
   prompt: readonly number[];

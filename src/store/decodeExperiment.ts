@@ -5,6 +5,7 @@
 // ("lanes[1].method.alpha"), the same wording the link validator uses.
 import type { Experiment, LaneConfig, MethodName, ModelRef, SamplingConfig } from '../share/experiment';
 import { MAX_LANES } from '../share/experiment';
+import { amateurInUse, speculativeLaneProblems } from '../decoding/methods/speculative-config';
 import {
   EXPERIMENT_LIMITS,
   EXPERIMENT_PARAMETERS,
@@ -80,6 +81,11 @@ export function experimentProblems(experiment: Experiment): FieldProblems {
       const value = lane.sampling[parameter.name as keyof SamplingConfig];
       checkNumber(problems, lanePath(index, 'sampling', parameter.name), parameter, value, 'sampling');
     }
+    // The speculative engine's own refusals (a missing draft, SpecTr's rho above k, filters).
+    const prefix = `lanes[${index}].`;
+    const fieldProblems = Object.keys(problems).some((path) => path.startsWith(prefix));
+    const refused = speculativeLaneProblems(lane, experiment, fieldProblems);
+    if (refused.length > 0) problems[lanePath(index, 'method')] ??= refused.join('; ');
     if (spec.needs.amateur && !experiment.models.amateur) {
       problems[lanePath(index, 'method')] =
         `${spec.label} contrasts against an amateur model: choose one under Models`;
@@ -93,7 +99,7 @@ export function experimentProblems(experiment: Experiment): FieldProblems {
 
 /** Whether a lane uses the amateur model (CD, LOL). */
 export function usesAmateur(experiment: Experiment): boolean {
-  return experiment.lanes.some((lane) => METHODS[lane.method.method].needs.amateur);
+  return amateurInUse(experiment).contrast;
 }
 
 // ---- edits (each returns a new experiment; an edit that cannot apply returns the same object) ----

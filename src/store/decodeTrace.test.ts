@@ -119,6 +119,19 @@ describe('experiment edits', () => {
     });
   });
 
+  it('blocks Run for a speculative lane without a draft model, or with sampling filters', () => {
+    const e = edit.setLaneMethod(
+      { ...experiment, models: { main: experiment.models.main } },
+      0,
+      'speculative',
+    );
+    expect(edit.experimentProblems(e)['lanes[0].method']).toMatch(/drafts with the amateur slot's model/);
+    const lookup = edit.setLaneParameter(e, 0, 'variant', 'prompt-lookup');
+    expect(edit.experimentProblems(lookup)['lanes[0].method']).toBeUndefined();
+    const filtered = edit.setLaneSampling(lookup, 0, { greedy: false, topK: 5 });
+    expect(edit.experimentProblems(filtered)['lanes[0].method']).toMatch(/top-k/i);
+  });
+
   it('adds up to 6 lanes, keeps at least one, duplicates right after with a fresh id', () => {
     let e = experiment;
     for (let i = 0; i < 5; i++) e = edit.addLane(e);

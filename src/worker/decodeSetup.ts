@@ -152,7 +152,7 @@ export async function resolveDecode(
   }
   if (amateur && !sameVocabulary(main.tokenizer, amateur.tokenizer)) {
     throw new DecodeRequestError(
-      `${main.card.name} and ${amateur.card.name} have different tokenizers: contrastive decoding needs one vocabulary.`,
+      `${main.card.name} and ${amateur.card.name} have different tokenizers: a contrast (CD, LOL) or a speculative draft needs the main model's vocabulary.`,
     );
   }
   return { main, amateur, image: experimentImage(experiment, params.imagePixels) };

@@ -1,7 +1,8 @@
 // Every decoding method the lane runner can run, by MethodConfig name. A method is a module with
 // its paper and formula in its header (./types.ts has the contract). DoLa, LOL and contrastive
 // search keep their step logic in src/decoding/layers/ and src/decoding/contrastive-search/; their
-// modules here add the captures and a custom step (createStepper).
+// modules here add the captures and a custom step (createStepper). Speculative runs the engine of
+// src/speculative/ one draft/verify round at a time behind a custom step.
 import type { MethodName } from '../../share/experiment';
 import { cd } from './cd';
 import { contrastiveSearch } from './contrastive-search';
@@ -12,6 +13,7 @@ import { icd } from './icd';
 import { lol } from './lol';
 import { plain } from './plain';
 import { ritual } from './ritual';
+import { speculative } from './speculative';
 import type { DecodingMethod } from './types';
 import { vcd } from './vcd';
 
@@ -30,6 +32,7 @@ const REGISTRY: Registry = {
   dola,
   lol,
   'contrastive-search': contrastiveSearch,
+  speculative,
 };
 
 /** The method module for `name`, or a clear error for one that is not wired in yet. */

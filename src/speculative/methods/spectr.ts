@@ -14,8 +14,8 @@
 // Sequences: the draft's context is forked k times after the first draft step, the target's k - 1
 // times before scoring; after verification the chosen candidate's sequences become the lane's and
 // the others are released, so each model's cache again holds a prefix of the text.
-import type { LanguageModel, SequenceId } from '../../model/interface';
-import type { SequenceCursor } from '../cursor';
+import type { SequenceId } from '../../model/interface';
+import type { CursorModel, SequenceCursor } from '../cursor';
 import { verificationTokens } from '../records';
 import type { LaneResources, RoundContext, RoundOutcome, RoundStrategy } from '../rounds/context';
 import { DRAFT_STREAM, draftRoom } from '../rounds/context';
@@ -53,7 +53,7 @@ export class SpecTrRounds implements RoundStrategy {
     const length = draftRoom(context, this.draftLength);
     if (length === 0) return targetOnlyRound(this.resources, context);
     // Forks made this round: adopted or released at its end, released if the round fails.
-    const forks: [LanguageModel, SequenceId][] = [];
+    const forks: [CursorModel, SequenceId][] = [];
     try {
       return await this.verifiedRound(context, length, forks);
     } catch (cause) {
@@ -65,7 +65,7 @@ export class SpecTrRounds implements RoundStrategy {
   private async verifiedRound(
     context: RoundContext,
     length: number,
-    forks: [LanguageModel, SequenceId][],
+    forks: [CursorModel, SequenceId][],
   ): Promise<RoundOutcome> {
     const k = this.method.candidates;
     const { drafts, draftCalls, sequences } = await this.draft(context, length, forks);
@@ -130,7 +130,7 @@ export class SpecTrRounds implements RoundStrategy {
    * sequences advance together in one batched forward per position. Row i of candidate c goes to
    * drafted row c * length + i (the kernel's [candidates][K][V] layout).
    */
-  private async draft(context: RoundContext, length: number, forks: [LanguageModel, SequenceId][]) {
+  private async draft(context: RoundContext, length: number, forks: [CursorModel, SequenceId][]) {
     const { draft, draftSampler, draftLogits, sampling } = this.resources;
     if (!draft || !draftSampler || !draftLogits) throw new Error('SpecTr needs a draft model');
     const k = this.method.candidates;

@@ -10,6 +10,8 @@ import { visible } from '../model/GenerateBox';
 import { DistortedInputs } from './DistortedInputs';
 import { OtherDivergences, SummaryTable, TopTokens } from './DistributionTable';
 import { pieceNamer } from './pieces';
+import { speculativeView } from './speculative';
+import { SpeculativeRound } from './SpeculativeRound';
 import './inspector.css';
 
 export function DecodeInspector() {
@@ -47,6 +49,19 @@ export function DecodeInspector() {
   const config = trace.experiment.lanes.find((l) => l.id === lane.laneId);
   const method = config ? METHODS[config.method.method] : null;
   const extras = Object.entries(token.extra ?? {});
+  // A speculative token has no distributions to show (the engine reads back p and q only): its round instead.
+  const speculative = config?.method.method === 'speculative' ? speculativeView(token) : null;
+  const extrasList =
+    extras.length > 0 ? (
+      <dl className="inspector-extras" data-testid="decode-inspector-extras">
+        {extras.map(([key, value]) => (
+          <div key={key}>
+            <dt>{key}</dt>
+            <dd>{typeof value === 'number' ? Number(value.toPrecision(6)) : value}</dd>
+          </div>
+        ))}
+      </dl>
+    ) : null;
 
   return (
     <section
@@ -65,19 +80,23 @@ export function DecodeInspector() {
           <span className="muted small">id {token.id}</span>
         </h3>
         <div className="inspector-facts small">
-          <span title="|V_head|: tokens left by the adaptive plausibility mask (the vocabulary when there is none)">
-            |V<sub>head</sub>|{' '}
-            <strong data-testid="decode-inspector-vhead">
-              {token.plausibleCount.toLocaleString('en-US')}
-            </strong>
-          </span>
-          <span data-testid="decode-inspector-changed">
-            {token.changedByMethod ? (
-              <strong className="changed-yes">changed by the method</strong>
-            ) : (
-              <span className="muted">same as the base argmax</span>
-            )}
-          </span>
+          {speculative ? null : (
+            <>
+              <span title="|V_head|: tokens left by the adaptive plausibility mask (the vocabulary when there is none)">
+                |V<sub>head</sub>|{' '}
+                <strong data-testid="decode-inspector-vhead">
+                  {token.plausibleCount.toLocaleString('en-US')}
+                </strong>
+              </span>
+              <span data-testid="decode-inspector-changed">
+                {token.changedByMethod ? (
+                  <strong className="changed-yes">changed by the method</strong>
+                ) : (
+                  <span className="muted">same as the base argmax</span>
+                )}
+              </span>
+            </>
+          )}
           {method ? <code className="muted">{method.formula}</code> : null}
         </div>
         <button
@@ -90,35 +109,40 @@ export function DecodeInspector() {
           Close (Esc)
         </button>
       </div>
-      <div className="inspector-body">
-        <div className="inspector-inputs">
-          <h4>Inputs</h4>
-          <DistortedInputs inputs={lane.inputs} experiment={trace.experiment} upload={upload} />
-          {extras.length > 0 ? (
-            <>
-              <h4>Method</h4>
-              <dl className="inspector-extras" data-testid="decode-inspector-extras">
-                {extras.map(([key, value]) => (
-                  <div key={key}>
-                    <dt>{key}</dt>
-                    <dd>{typeof value === 'number' ? Number(value.toPrecision(6)) : value}</dd>
-                  </div>
-                ))}
-              </dl>
-            </>
+      {speculative ? (
+        <div className="inspector-body inspector-body-speculative">
+          <SpeculativeRound view={speculative} experiment={trace.experiment} pieceOf={pieceOf} />
+          {extrasList ? (
+            <details className="inspector-all-numbers">
+              <summary className="small muted">every number of the record</summary>
+              {extrasList}
+            </details>
           ) : null}
         </div>
-        <div className="inspector-numbers">
-          <SummaryTable token={token} />
-          <OtherDivergences token={token} />
-          <div className="dist-cards">
-            {token.components.map((summary, i) => (
-              <TopTokens key={i} summary={summary} chosenId={token.id} pieceOf={pieceOf} />
-            ))}
-            <TopTokens summary={token.combined} chosenId={token.id} pieceOf={pieceOf} combined />
+      ) : (
+        <div className="inspector-body">
+          <div className="inspector-inputs">
+            <h4>Inputs</h4>
+            <DistortedInputs inputs={lane.inputs} experiment={trace.experiment} upload={upload} />
+            {extrasList ? (
+              <>
+                <h4>Method</h4>
+                {extrasList}
+              </>
+            ) : null}
+          </div>
+          <div className="inspector-numbers">
+            <SummaryTable token={token} />
+            <OtherDivergences token={token} />
+            <div className="dist-cards">
+              {token.components.map((summary, i) => (
+                <TopTokens key={i} summary={summary} chosenId={token.id} pieceOf={pieceOf} />
+              ))}
+              <TopTokens summary={token.combined} chosenId={token.id} pieceOf={pieceOf} combined />
+            </div>
           </div>
         </div>
-      </div>
+      )}
     </section>
   );
 }

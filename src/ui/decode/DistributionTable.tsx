@@ -3,7 +3,7 @@
 import type { DistributionSummary, PairDivergence, TokenRecord } from '../../share/trace';
 import { visible } from '../model/GenerateBox';
 
-const nats = (value: number) => (Number.isFinite(value) ? value.toFixed(4) : '∞');
+const nats = (value: number) => (Number.isNaN(value) ? '—' : Number.isFinite(value) ? value.toFixed(4) : '∞');
 const prob = (value: number) => (value >= 0.001 || value === 0 ? value.toFixed(4) : value.toExponential(2));
 
 /** The divergence between the base (component 0) and component `index`, either way round. */

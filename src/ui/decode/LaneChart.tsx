@@ -16,11 +16,14 @@ const AXIS = {
   ticks: { stroke: '#dde1e7', width: 1, size: 3 },
 };
 
+/** A gap (null) where a number was not read back (NaN: speculative lanes' entropies). */
+const point = (value: number) => (Number.isNaN(value) ? null : value);
+
 function dataOf(tokens: readonly TokenRecord[]): uPlot.AlignedData {
   return [
     tokens.map((t) => t.step),
-    tokens.map((t) => t.combined.entropy),
-    tokens.map((t) => t.combined.chosenProbability),
+    tokens.map((t) => point(t.combined.entropy)),
+    tokens.map((t) => point(t.combined.chosenProbability)),
   ];
 }
 

@@ -8,6 +8,7 @@ import type { FieldProblems } from '../../store/decodeExperiment';
 import { LaneChart } from './LaneChart';
 import { LaneEditor } from './LaneEditor';
 import { LaneStats } from './LaneStats';
+import { speculativeLaneSummary } from './speculative';
 import { TokenStream } from './TokenStream';
 
 const STOP_REASONS: Record<string, string> = {
@@ -107,8 +108,15 @@ export function LaneColumn(props: LaneColumnProps) {
             {trace.error}
           </p>
         ) : null}
-        {trace ? <LaneStats index={index} statistics={trace.statistics} /> : null}
-        {trace && trace.tokens.length > 0 ? (
+        {trace ? (
+          <LaneStats
+            index={index}
+            statistics={trace.statistics}
+            methodSummary={speculativeLaneSummary(trace)}
+          />
+        ) : null}
+        {/* No chart for a lane whose distributions were never read back (speculative: NaN entropies). */}
+        {trace && trace.tokens.some((t) => Number.isFinite(t.combined.entropy)) ? (
           <LaneChart tokens={trace.tokens} onPick={select} testId={`decode-chart-${index}`} />
         ) : null}
       </div>

@@ -7,12 +7,19 @@ import { METHOD_NAMES, METHODS, SAMPLING_PARAMETERS, methodParameterList } from 
 import { useAppStore } from '../../store';
 import { lanePath, type FieldProblems } from '../../store/decodeExperiment';
 import { ChoiceField, NumberField, TextField, parameterTitle } from './fields';
+import { SpeculativeLaneNote } from './SpeculativeLaneNote';
 
 function MethodParameters({ index, lane, problems, locked }: LaneEditorProps) {
   const setLaneParameter = useAppStore((s) => s.setLaneParameter);
   const spec = METHODS[lane.method.method];
   const values = lane.method as unknown as Record<string, number | string>;
-  const list = methodParameterList(lane.method.method);
+  // Methods whose parameters depend on a choice (Speculative's variant) show the ones in use, and
+  // any other that has a problem (a hand-edited link), so nothing blocks Run unseen.
+  const active = (spec.activeParameters as ((p: unknown) => readonly string[]) | undefined)?.(lane.method);
+  const list = methodParameterList(lane.method.method).filter(
+    (parameter) =>
+      !active || active.includes(parameter.name) || problems[lanePath(index, 'method', parameter.name)],
+  );
   if (list.length === 0) return null;
   return (
     <div className="lane-fields">
@@ -29,7 +36,7 @@ function MethodParameters({ index, lane, problems, locked }: LaneEditorProps) {
           return <NumberField key={parameter.name} {...common} spec={parameter} value={values[parameter.name] as number} onChange={set} />; // prettier-ignore
         }
         if (parameter.kind === 'choice') {
-          return <ChoiceField key={parameter.name} {...common} spec={parameter} value={values[parameter.name] as string} onChange={set} />; // prettier-ignore
+          return <ChoiceField key={parameter.name} {...common} spec={parameter} labels={spec.choiceLabels?.[parameter.name]} value={values[parameter.name] as string} onChange={set} />; // prettier-ignore
         }
         return <TextField key={parameter.name} {...common} spec={parameter} value={values[parameter.name] as string} onChange={set} />; // prettier-ignore
       })}
@@ -169,6 +176,7 @@ export function LaneEditor(props: LaneEditorProps) {
         </span>
       ) : null}
       <MethodParameters {...props} />
+      <SpeculativeLaneNote index={index} lane={lane} problems={problems} />
       <SamplingFields {...props} />
     </div>
   );

@@ -1,10 +1,19 @@
 // A lane's statistics as the trace states them: tokens, forward passes per model, throughput, mean
 // entropy and the bytes read back from the GPU per token (ids and summaries only: a full-vocabulary
-// readback would show here as hundreds of kilobytes).
+// readback would show here as hundreds of kilobytes), and a method's own running numbers.
 import type { LaneStatistics } from '../../share/trace';
 import { formatBytes, formatCount } from '../format';
 
-export function LaneStats({ index, statistics: s }: { index: number; statistics: LaneStatistics }) {
+export function LaneStats({
+  index,
+  statistics: s,
+  methodSummary,
+}: {
+  index: number;
+  statistics: LaneStatistics;
+  /** A method's own running numbers ([label, value, help]), e.g. a speculative lane's acceptance. */
+  methodSummary?: [string, string, string][] | null;
+}) {
   const passes = Object.entries(s.forwardPasses);
   return (
     <dl className="lane-stats" data-testid={`decode-stats-${index}`}>
@@ -30,7 +39,7 @@ export function LaneStats({ index, statistics: s }: { index: number; statistics:
       </div>
       <div title="Mean natural-log entropy of the distributions the tokens were chosen from">
         <dt>mean H</dt>
-        <dd>{s.tokens > 0 ? `${s.meanEntropy.toFixed(3)} nats` : '—'}</dd>
+        <dd>{s.tokens > 0 && Number.isFinite(s.meanEntropy) ? `${s.meanEntropy.toFixed(3)} nats` : '—'}</dd>
       </div>
       <div title={`${formatCount(s.readbackBytes)} bytes mapped back from the GPU for this lane`}>
         <dt>readback/token</dt>
@@ -38,6 +47,12 @@ export function LaneStats({ index, statistics: s }: { index: number; statistics:
           {s.tokens > 0 ? formatBytes(Math.round(s.readbackBytesPerToken)) : '—'}
         </dd>
       </div>
+      {methodSummary?.map(([label, value, help]) => (
+        <div key={label} title={help} data-testid={`decode-stat-method-${index}`}>
+          <dt>{label}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
     </dl>
   );
 }

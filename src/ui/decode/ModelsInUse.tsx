@@ -7,6 +7,7 @@ import type { ModelRef } from '../../share/experiment';
 import { useAppStore } from '../../store';
 import { modelAvailability, describeRef, type ModelRole } from '../../store/decodeModels';
 import { usesAmateur } from '../../store/decodeExperiment';
+import { amateurInUse } from './speculative';
 import type { ModelSourceSpec } from '../../worker/modelTypes';
 import { SHAPES_MODELS, SHAPES_MODEL_ROLES } from '../../worker/shapesTypes';
 import { DownloadCancelledNote, DownloadConfirm } from '../model/DownloadConfirm';
@@ -16,6 +17,14 @@ const ROLE_TEXT: Record<ModelRole, string> = {
   main: 'main: every lane’s base distribution',
   amateur: 'amateur: the contrast of CD and LOL',
 };
+
+/** The amateur slot's role as the lanes use it: a contrast, a speculative draft, or both. */
+function amateurRoleText(use: { contrast: boolean; draft: boolean }): string {
+  if (use.draft && use.contrast)
+    return 'amateur / draft: the contrast of CD and LOL, the draft of Speculative';
+  if (use.draft) return 'draft (amateur slot): proposes the tokens the main model verifies';
+  return ROLE_TEXT.amateur;
+}
 
 /** The hash a link pins for the weights (the safetensors file, else the first file), shortened. */
 function weightsHash(sha256: Record<string, string>): string | null {
@@ -61,10 +70,12 @@ function ModelRow({
   role,
   modelRef,
   locked,
+  roleText = ROLE_TEXT[role],
 }: {
   role: ModelRole;
   modelRef: ModelRef | undefined;
   locked: boolean;
+  roleText?: string;
 }) {
   const shapes = useAppStore((s) => s.shapes);
   const model = useAppStore((s) => s.model);
@@ -87,7 +98,7 @@ function ModelRow({
       data-status={available?.status ?? 'none'}
     >
       <span className="status-dot" aria-hidden />
-      <span className="model-role muted">{ROLE_TEXT[role]}</span>
+      <span className="model-role muted">{roleText}</span>
       <select
         className="text-input"
         aria-label={`${role} model`}
@@ -153,18 +164,26 @@ function RemoteLoad() {
 
 export function ModelsInUse({ locked }: { locked: boolean }) {
   const models = useAppStore((s) => s.decode.experiment.models);
-  const needsAmateur = useAppStore((s) => usesAmateur(s.decode.experiment));
+  const contrast = useAppStore((s) => usesAmateur(s.decode.experiment));
+  const draft = useAppStore((s) => amateurInUse(s.decode.experiment).draft);
   const remote = [models.main, models.amateur].some((ref) => ref && ref.source !== 'default');
   return (
     <div className="setup-block">
       <h3>Models</h3>
       <ul className="model-rows">
         <ModelRow role="main" modelRef={models.main} locked={locked} />
-        <ModelRow role="amateur" modelRef={models.amateur} locked={locked} />
+        <ModelRow
+          role="amateur"
+          modelRef={models.amateur}
+          locked={locked}
+          roleText={amateurRoleText({ contrast, draft })}
+        />
       </ul>
       {remote ? <RemoteLoad /> : null}
-      {models.amateur && !needsAmateur ? (
-        <p className="small muted">No lane uses the amateur model (CD and LOL do).</p>
+      {models.amateur && !contrast && !draft ? (
+        <p className="small muted">
+          No lane uses the amateur model (CD and LOL contrast against it; Speculative drafts with it).
+        </p>
       ) : null}
     </div>
   );

@@ -57,6 +57,8 @@ function ShareControls({ active, linkable }: { active: boolean; linkable: boolea
   const importTrace = useAppStore((s) => s.importDecodeTrace);
   const canExport = useAppStore((s) => traceExportable(s.decode));
   const [copy, setCopy] = useState<{ state: 'copied' } | { state: 'manual'; url: string } | null>(null);
+  // The last link Copy link made (kept after the "copied" note fades): tests read it from data-url.
+  const [copied, setCopied] = useState<string | null>(null);
   useEffect(() => {
     if (copy?.state !== 'copied') return;
     const timer = setTimeout(() => setCopy(null), 2000);
@@ -72,6 +74,8 @@ function ShareControls({ active, linkable }: { active: boolean; linkable: boolea
       setCopy({ state: 'copied' });
     } catch {
       setCopy({ state: 'manual', url }); // no clipboard permission: show it to copy by hand
+    } finally {
+      setCopied(url);
     }
   };
   const onImport = async (event: ChangeEvent<HTMLInputElement>) => {
@@ -94,6 +98,7 @@ function ShareControls({ active, linkable }: { active: boolean; linkable: boolea
         disabled={!linkable}
         title={linkable ? 'Copy a link that reproduces this experiment' : 'Fix the highlighted fields first'}
         data-testid="decode-copy-link"
+        data-url={copied ?? undefined}
         onClick={() => void copyLink()}
       >
         {copy?.state === 'copied' ? 'Link copied ✓' : 'Copy link'}

@@ -79,7 +79,13 @@ export function NumberField(
 }
 
 export function ChoiceField(
-  props: FieldFrame & { spec: ChoiceParameter; value: string; onChange: (value: string) => void },
+  props: FieldFrame & {
+    spec: ChoiceParameter;
+    value: string;
+    onChange: (value: string) => void;
+    /** What to show for each value (default: the value itself). */
+    labels?: Record<string, string> | undefined;
+  },
 ) {
   const problemId = useId();
   return (
@@ -96,7 +102,7 @@ export function ChoiceField(
       >
         {props.spec.choices.map((choice) => (
           <option key={choice} value={choice}>
-            {choice}
+            {props.labels?.[choice] ?? choice}
           </option>
         ))}
       </select>

@@ -27,7 +27,12 @@ describe('token colour measures', () => {
       '1.50',
       '2.00',
     ]);
-    const nan = { ...token, combined: { ...token.combined, chosenProbability: Number.NaN } };
-    expect(chipColour(nan, 'probability', 1)).toBe(legendOf('probability', 1)[0][0]);
+    // NaN is a number that was not read back (a speculative token's p): neutral, not the scale's 0.
+    const nan = { ...token, components: [], combined: { ...token.combined, chosenProbability: Number.NaN, entropy: Number.NaN, chosenRank: 0 } }; // prettier-ignore
+    const neutral = legendOf('changed', 1)[0][0];
+    expect(chipColour(nan, 'probability', 1)).toBe(neutral);
+    expect(chipColour(nan, 'entropy', 1)).toBe(neutral);
+    expect(chipColour(nan, 'rank', 1)).toBe(neutral);
+    expect(legendOf('probability', 1).map(([colour]) => colour)).not.toContain(neutral);
   });
 });

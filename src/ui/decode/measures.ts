@@ -69,12 +69,14 @@ export function rankBin(rank: number): (typeof RANK_BINS)[number] {
 /** The chip's background colour under `measure`; `maxEntropy` from entropyScale over what is shown. */
 export function chipColour(token: TokenRecord, measure: ColourMeasure, maxEntropy: number): string {
   switch (measure) {
+    // NaN: not read back (a speculative token the verifier did not report p for): neutral, not "0".
     case 'probability':
-      return ramp('blue', token.combined.chosenProbability);
+      return Number.isNaN(token.combined.chosenProbability) ? UNCHANGED : ramp('blue', token.combined.chosenProbability); // prettier-ignore
     case 'entropy':
-      return ramp('orange', token.combined.entropy / maxEntropy);
+      return Number.isNaN(token.combined.entropy) ? UNCHANGED : ramp('orange', token.combined.entropy / maxEntropy); // prettier-ignore
     case 'rank':
-      return rankBin(baseRank(token)).colour;
+      // Rank 0: not known (a sampled speculative token; the engine reads back no distribution).
+      return baseRank(token) >= 1 ? rankBin(baseRank(token)).colour : UNCHANGED;
     case 'changed':
       return token.changedByMethod ? CHANGED : UNCHANGED;
   }
@@ -100,8 +102,12 @@ export function legendOf(measure: ColourMeasure, maxEntropy: number): [string, s
 /** The numbers a chip's tooltip states, whatever the colour measure. */
 export function chipTitle(token: TokenRecord): string {
   const p = token.combined.chosenProbability;
+  const H = token.combined.entropy;
+  const rank = baseRank(token);
+  // NaN and rank 0: a number the method did not read back (speculative lanes), not a value.
   return (
-    `step ${token.step} · id ${token.id} · p ${p.toFixed(4)} · H ${token.combined.entropy.toFixed(3)} nats` +
-    ` · base rank ${baseRank(token)}${token.changedByMethod ? ' · changed by method' : ''}`
+    `step ${token.step} · id ${token.id} · p ${Number.isNaN(p) ? '—' : p.toFixed(4)}` +
+    ` · H ${Number.isNaN(H) ? '—' : `${H.toFixed(3)} nats`}` +
+    ` · base rank ${rank >= 1 ? rank : '—'}${token.changedByMethod ? ' · changed by method' : ''}`
   );
 }
