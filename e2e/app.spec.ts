@@ -1,19 +1,12 @@
 // End-to-end tests of the production build in Chromium with WebGPU (SwiftShader when no GPU).
 // Run with `npx playwright test`; `UPDATE_SCREENSHOT=1` also rewrites public/screenshot.png.
 import { expect, test, type Page } from '@playwright/test';
+import { watchForErrors } from './helpers';
 import { formatBytes } from '../src/ui/format';
 
 test.use({ viewport: { width: 1280, height: 800 } });
 
 /** Collects console errors and uncaught page errors (the worker's console included). */
-function watchForErrors(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  return problems;
-}
 
 /** What the browser itself reports about its adapter, read on the main thread. */
 async function browserAdapter(page: Page) {

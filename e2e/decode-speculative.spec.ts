@@ -3,25 +3,9 @@
 // lane's tokens (greedy speculative decoding is greedy decoding); the inspector shows a token's
 // round and status; the copied link opens in a fresh page with the speculative lane restored.
 import { expect, test, type Page } from '@playwright/test';
+import { offline, watchForErrors } from './helpers';
 
 test.use({ viewport: { width: 1400, height: 950 } });
-
-function watchForErrors(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  return problems;
-}
-
-async function offline(page: Page): Promise<void> {
-  await page.context().route('**/*', (route) => {
-    const url = new URL(route.request().url());
-    if (url.hostname === '127.0.0.1' || url.hostname === 'localhost') return route.continue();
-    return route.abort('internetdisconnected');
-  });
-}
 
 const laneIds = (page: Page, lane: number) =>
   page

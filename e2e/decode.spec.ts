@@ -4,28 +4,9 @@
 // ids lane by lane; an invalid link shows its error and runs nothing; window.logitlab runs an
 // experiment from a script. `UPDATE_SCREENSHOT=1` also rewrites public/decode-panel.png.
 import { expect, test, type Page } from '@playwright/test';
+import { offline, watchForErrors } from './helpers';
 
 test.use({ viewport: { width: 1400, height: 950 } });
-
-function watchForErrors(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  return problems;
-}
-
-async function offline(page: Page): Promise<string[]> {
-  const refused: string[] = [];
-  await page.context().route('**/*', (route) => {
-    const url = new URL(route.request().url());
-    if (url.hostname === '127.0.0.1' || url.hostname === 'localhost') return route.continue();
-    refused.push(url.href);
-    return route.abort('internetdisconnected');
-  });
-  return refused;
-}
 
 const status = (page: Page) => page.getByTestId('decode-status');
 

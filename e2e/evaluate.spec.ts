@@ -4,17 +4,10 @@
 // the other lanes; a row's worst case opens in the Decode tab with that example's experiment.
 // The result survives a reload (IndexedDB), listed by the model's name. `EVAL_SCREENSHOT=path` saves
 // the results view.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { offline } from './helpers';
 
 test.use({ viewport: { width: 1500, height: 1000 } });
-
-async function offline(page: Page): Promise<void> {
-  await page.context().route('**/*', (route) => {
-    const url = new URL(route.request().url());
-    if (url.hostname === '127.0.0.1' || url.hostname === 'localhost') return route.continue();
-    return route.abort('internetdisconnected');
-  });
-}
 
 const ESTIMATE = /^(-?\d+\.\d+) \[(-?\d+\.\d+), (-?\d+\.\d+)\]$/;
 

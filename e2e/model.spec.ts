@@ -4,7 +4,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { watchForErrors } from './helpers';
 import { expectedTensors } from '../src/model/architectures/tensors';
 import { parseModelConfig } from '../src/model/config';
 import { TINY_VOCAB, tinyTokenizerJson } from '../src/model/loading/fixtures/tinyModels';
@@ -39,15 +40,6 @@ function writeTinyModelFolder(): string {
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tinyTokenizerJson(), null, 2));
   writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(tensors, { format: 'pt' }));
   return dir;
-}
-
-function watchForErrors(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  return problems;
 }
 
 test('Model panel: a tiny model loads from a local folder, generates, and shows attention and logit lens', async ({

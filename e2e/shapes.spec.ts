@@ -4,18 +4,10 @@
 // outside the vocabulary is flagged and still answered, and the empty scene and an uploaded
 // picture of the wrong size work. `UPDATE_SCREENSHOT=1` also rewrites public/shapes-panel.png.
 import { expect, test, type Page } from '@playwright/test';
+import { watchForErrors } from './helpers';
 import { SHAPES_VOCABULARY } from '../src/world';
 
 test.use({ viewport: { width: 1280, height: 900 } });
-
-function watchForErrors(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  return problems;
-}
 
 /** Refuses every request to another host (the worker's included) and records what was asked. */
 async function offline(page: Page): Promise<{ refused: string[]; local: string[] }> {

@@ -6,6 +6,7 @@
 // `UPDATE_SCREENSHOT=1` also rewrites public/train-panel.png.
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { watchForErrors } from './helpers';
 import { BUILTIN_CORPUS_TEXT } from '../src/training/corpus-text';
 import { readZip } from '../src/training/zip';
 
@@ -13,15 +14,6 @@ test.use({ viewport: { width: 1280, height: 800 } });
 
 // A few steps show the loss falling; the README screenshot gets a longer curve.
 const STEPS = Number(process.env.TRAIN_E2E_STEPS ?? (process.env.UPDATE_SCREENSHOT ? 80 : 24));
-
-function watchForErrors(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  return problems;
-}
 
 async function setSettings(page: Page, values: Record<string, string>) {
   for (const [field, value] of Object.entries(values)) await page.getByTestId(`setting-${field}`).fill(value);
