@@ -1,9 +1,12 @@
 // `node scripts/export-onnx.mjs`: exports LogitLab's own model folders (public/models/<name>/) to
 // the Hub's ONNX layout (config.json, generation_config.json, tokenizer.json,
-// tokenizer_config.json, onnx/decoder_model_merged.onnx) with src/model/onnx/export/folder.ts.
+// tokenizer_config.json, onnx/decoder_model_merged.onnx) with src/model/onnx/export/folder.ts;
+// a vision-language model (config.json with vision_config) to the Idefics3 / SmolVLM layout
+// (onnx/vision_encoder.onnx, onnx/embed_tokens.onnx, onnx/decoder_model_merged.onnx taking
+// inputs_embeds, preprocessor_config.json, processor_config.json) with src/model/onnx/export/idefics3.ts.
 // The default run writes the fixtures of the ONNX backend's tests to public/fixtures/onnx/.
 //
-//   node scripts/export-onnx.mjs                                   shapes-expert and shapes-draft
+//   node scripts/export-onnx.mjs                                   shapes-expert, shapes-draft, shapes-vlm
 //   node scripts/export-onnx.mjs --models shapes-amateur --out /tmp/onnx
 //   node scripts/export-onnx.mjs --dtype fp16 --out /tmp/onnx      decoder_model_merged_fp16.onnx:
 //       float16 logits and KV cache around f32 weights (not committed: the tests export it in memory)
@@ -17,7 +20,7 @@ import * as prettier from 'prettier';
 import { runnerImport } from 'vite';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const DEFAULT_MODELS = ['shapes-expert', 'shapes-draft'];
+const DEFAULT_MODELS = ['shapes-expert', 'shapes-draft', 'shapes-vlm'];
 
 function parseArgs(argv) {
   const options = { models: DEFAULT_MODELS, out: join(ROOT, 'public', 'fixtures', 'onnx'), dtype: 'fp32' };
@@ -57,12 +60,22 @@ async function main() {
   const { module } = await runnerImport(join(ROOT, 'src/model/onnx/export/folder.ts'), {
     configFile: false,
   });
+  const { module: idefics3 } = await runnerImport(join(ROOT, 'src/model/onnx/export/idefics3.ts'), {
+    configFile: false,
+  });
   const prettierConfig = (await prettier.resolveConfig(join(ROOT, 'package.json'))) ?? {};
   for (const name of options.models) {
     const source = join(ROOT, 'public', 'models', name);
     const files = {};
     for (const file of readdirSync(source)) files[file] = new Uint8Array(readFileSync(join(source, file)));
-    const exported = module.exportOnnxFolder(files, name, { dtype: options.dtype });
+    const vision = JSON.parse(new TextDecoder().decode(files['config.json'])).vision_config !== undefined;
+    if (vision && options.dtype !== 'fp32') {
+      console.error(`export-onnx: ${name} is a vision-language model; its Idefics3 export is fp32 only`);
+      return 2;
+    }
+    const exported = vision
+      ? idefics3.exportIdefics3Folder(files, name)
+      : module.exportOnnxFolder(files, name, { dtype: options.dtype });
     for (const [file, bytes] of Object.entries(exported)) {
       const target = join(options.out, name, file);
       mkdirSync(dirname(target), { recursive: true });

@@ -5,6 +5,7 @@
 // named file by file.
 import type { Experiment, ModelRef } from '../share/experiment';
 import { isShapesModel } from '../worker/shapesTypes';
+import { workbenchCardFor } from './modelChoice';
 import type { ModelState } from './modelSlice';
 import type { ShapesState } from './shapesSlice';
 
@@ -69,7 +70,9 @@ export function modelAvailability(ref: ModelRef, shapes: ShapesState, model: Mod
   if (model.status === 'loading') {
     return { status: 'loading', message: 'the Model tab is loading a model…', loadedHashes: null };
   }
-  if (!model.card) {
+  // The Model tab may hold several models (kept beside each other): the one this ref names.
+  const card = workbenchCardFor(model, ref);
+  if (!card) {
     return {
       status: 'missing',
       message: `${describeRef(ref)} is not loaded: load it in the Model tab, then come back`,
@@ -79,12 +82,12 @@ export function modelAvailability(ref: ModelRef, shapes: ShapesState, model: Mod
   if (Object.keys(ref.sha256).length === 0) {
     return {
       status: 'ready',
-      message: `the link pins no file hashes: the Model tab's ${model.card.name} is assumed to be ${describeRef(ref)}`,
-      loadedHashes: model.card.fileHashes,
+      message: `the link pins no file hashes: the Model tab's ${card.name} is assumed to be ${describeRef(ref)}`,
+      loadedHashes: card.fileHashes,
     };
   }
-  const mismatch = hashMismatch(ref, model.card.fileHashes);
-  return { status: mismatch ? 'mismatch' : 'ready', message: mismatch, loadedHashes: model.card.fileHashes };
+  const mismatch = hashMismatch(ref, card.fileHashes);
+  return { status: mismatch ? 'mismatch' : 'ready', message: mismatch, loadedHashes: card.fileHashes };
 }
 
 /** The models a run uses, by role: the main one always, the amateur one when set. */

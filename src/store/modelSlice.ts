@@ -1,6 +1,7 @@
-// The `model` slice: the loaded model's card and load progress (with the worker's question before
-// a large download), the generate box's stream, and the latest inspection (attention map + logit
-// lens). All GPU work happens in the worker.
+// The `model` slice: the loaded models' cards and load progress (with the worker's question before
+// a large download, and the engine / dtype choice for a folder with an ONNX export), the generate
+// box's stream, and the latest inspection (attention map + logit lens). All GPU work happens in
+// the worker.
 import type { StateCreator } from 'zustand';
 import { collectDroppedFiles } from '../model/loading/localFiles';
 import type {
@@ -17,6 +18,7 @@ import type {
 } from '../worker/modelTypes';
 import type { WorkerEvent } from '../worker/protocol';
 import { errorOf } from './errors';
+import { choiceSpec, detectLayout, pendingChoice, type PendingChoice } from './modelChoice';
 import type { AppState, StoreDeps } from './types';
 
 export type ModelStatus = 'empty' | 'loading' | 'ready' | 'error';
@@ -43,7 +45,16 @@ export interface ModelState {
   loading: string | null;
   /** Per-file progress of the current or last load, in the order files were opened. */
   progress: ModelProgress[];
+  /** The active model: the one Generate and Inspect use (the last loaded). */
   card: ModelCard | null;
+  /** Every model the Model tab holds, oldest first (`card` last); setups pick among them. */
+  loaded: ModelCard[];
+  /** Load the next model beside the loaded ones instead of replacing them. */
+  keepLoaded: boolean;
+  /** What the folder being chosen holds, while its layout is read (its name), else null. */
+  detecting: string | null;
+  /** A folder with an ONNX export, waiting for the engine / dtype / provider choice. */
+  choice: PendingChoice | null;
   error: string | null;
   /** The worker's question before a large download; the load waits until `answerDownload`. */
   downloadQuestion: (DownloadQuestion & { requestId: number }) | null;
@@ -55,8 +66,20 @@ export interface ModelState {
 
 export interface ModelSlice {
   model: ModelState;
-  /** Loads into the Model tab's slot; a large download waits for `answerDownload`. */
+  /**
+   * Loads into the Model tab's slot (beside the loaded models when `keepLoaded` is set and the
+   * source says nothing else); a large download waits for `answerDownload`.
+   */
   loadModel(source: ModelSourceSpec): Promise<void>;
+  /**
+   * The Model tab's Load: reads what the folder holds first; a folder with an ONNX export waits in
+   * `choice` for `loadChosen`, any other is loaded at once.
+   */
+  chooseSource(source: ModelSourceSpec): Promise<void>;
+  editChoice(patch: Partial<Pick<PendingChoice, 'engine' | 'dtype' | 'provider'>>): void;
+  loadChosen(): Promise<void>;
+  dismissChoice(): void;
+  setKeepLoaded(keep: boolean): void;
   /** Continue (true) or Cancel (false) the download the worker asked about. */
   answerDownload(proceed: boolean): Promise<void>;
   /** Loads what was dropped on the panel (files or a folder); call it inside the drop handler. */
@@ -80,6 +103,10 @@ export const initialModelState: ModelState = {
   loading: null,
   progress: [],
   card: null,
+  loaded: [],
+  keepLoaded: false,
+  detecting: null,
+  choice: null,
   error: null,
   downloadQuestion: null,
   downloadCancelled: null,
@@ -119,7 +146,7 @@ export function modelOnEvent(model: ModelState, event: WorkerEvent): ModelState 
     ...initialModelState,
     // A load waiting for its answer holds the worker's queue: the question must stay answerable.
     downloadQuestion: model.downloadQuestion,
-    error: `The GPU device was lost, and with it ${model.card.name}: reconnect the GPU and load the model again.`,
+    error: `The GPU device was lost, and with it ${model.loaded.length > 1 ? `${model.loaded.length} models` : model.card.name}: reconnect the GPU and load ${model.loaded.length > 1 ? 'them' : 'the model'} again.`,
   };
 }
 
@@ -136,10 +163,13 @@ export function createModelSlice(deps: StoreDeps): StateCreator<AppState, [], []
     return {
       model: initialModelState,
 
-      async loadModel(source) {
+      async loadModel(requested) {
         const { model, gpu } = get();
         if (model.status === 'loading' || model.generation.running || gpu.status !== 'ready') return;
+        const keepLoaded = requested.load?.keepLoaded ?? model.keepLoaded;
+        const source: ModelSourceSpec = { ...requested, load: { ...requested.load, keepLoaded } };
         setModel(() => ({
+          choice: null,
           status: 'loading',
           loading: describeSource(source),
           progress: [],
@@ -150,7 +180,7 @@ export function createModelSlice(deps: StoreDeps): StateCreator<AppState, [], []
         let requestId: number | null = null;
         cancelledLoad = null;
         try {
-          const { card } = await deps.client().request(
+          const { card, loaded } = await deps.client().request(
             { type: 'loadModel', source, askBeforeDownload: true },
             {
               onProgress: (event) => {
@@ -167,6 +197,7 @@ export function createModelSlice(deps: StoreDeps): StateCreator<AppState, [], []
           setModel(() => ({
             status: 'ready',
             card,
+            loaded: loaded ?? [card],
             generation: initialGeneration,
             inspection: { running: false, result: null, error: null },
           }));
@@ -176,8 +207,9 @@ export function createModelSlice(deps: StoreDeps): StateCreator<AppState, [], []
             setModel((m) => ({ status: m.card ? 'ready' : 'empty', downloadQuestion: null }));
             return;
           }
-          // The worker frees the previous model before uploading a new one, so a failed upload
-          // leaves none; a refusal before the upload (config, download) leaves the old one usable.
+          // A refusal before the upload (config, download, an ONNX graph or session) leaves the
+          // loaded models as they were; a WGSL model that fails on the GPU after the replaced
+          // ones were freed leaves what was kept.
           setModel((m) => ({
             status: m.card ? 'ready' : 'error',
             error: errorOf(cause).message,
@@ -199,11 +231,48 @@ export function createModelSlice(deps: StoreDeps): StateCreator<AppState, [], []
         }
       },
 
+      async chooseSource(source) {
+        const { model, gpu } = get();
+        if (
+          model.status === 'loading' ||
+          model.detecting ||
+          model.generation.running ||
+          gpu.status !== 'ready'
+        )
+          return;
+        setModel(() => ({
+          detecting: describeSource(source),
+          choice: null,
+          error: null,
+          downloadCancelled: null,
+        }));
+        try {
+          const { name, layout } = await detectLayout(source);
+          const choice = pendingChoice(source, name, layout);
+          setModel(() => ({ detecting: null, choice }));
+          if (!choice) await get().loadModel(source);
+        } catch (cause) {
+          setModel(() => ({ detecting: null, error: errorOf(cause).message }));
+        }
+      },
+
+      editChoice(patch) {
+        setModel((m) => (m.choice ? { choice: { ...m.choice, ...patch } } : {}));
+      },
+
+      async loadChosen() {
+        const { choice, keepLoaded } = get().model;
+        if (choice) await get().loadModel(choiceSpec(choice, keepLoaded));
+      },
+
+      dismissChoice: () => setModel(() => ({ choice: null })),
+      setKeepLoaded: (keepLoaded) => setModel(() => ({ keepLoaded })),
+
       async loadDropped(items) {
         // collectDroppedFiles takes the entries synchronously, before the browser empties the list.
         const entries = collectDroppedFiles(items);
         try {
-          await get().loadModel({ kind: 'files', files: await entries });
+          await get().chooseSource({ kind: 'files', files: await entries });
         } catch (cause) {
           setModel(() => ({
             status: 'error',

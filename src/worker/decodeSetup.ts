@@ -73,18 +73,50 @@ function sameSource(ref: ModelRef, spec: ModelSourceSpec): boolean {
   return false;
 }
 
-async function resolveRef(
+/** A slot that holds several models (ModelHost: the Model tab's, with models kept beside each other). */
+interface ShelfHost {
+  findLoaded(ref: ModelRef): SlotModel | null;
+}
+
+/**
+ * The Model tab's model a ref names: the one with its pinned files (or from its source) when the
+ * slot holds several, else the slot's model (whose pins are then checked by the caller).
+ */
+function workbenchModel(slots: DecodeSlots, ref: ModelRef): SlotModel | null {
+  const host = slots.workbench as (DecodeSlots['workbench'] & Partial<ShelfHost>) | null;
+  return host?.findLoaded?.(ref) ?? host?.loadedModel() ?? null;
+}
+
+/** How a workbench words its refusals: its error class and what it calls its setup. */
+export interface RefusalWording {
+  fail(message: string): Error;
+  /** "experiment" (Decode), "setup" (Speculative). */
+  setup: string;
+}
+
+const DECODE_WORDING: RefusalWording = {
+  fail: (message) => new DecodeRequestError(message),
+  setup: 'experiment',
+};
+
+/**
+ * The model a ref names, from the worker's slots: a default model is loaded when it is not yet; a
+ * Hub or URL model must be in the Model tab (found by its pins when the tab holds several), and
+ * its files must be the pinned ones.
+ */
+export async function resolveModelRef(
   gpu: Gpu,
   role: string,
   ref: ModelRef,
   slots: DecodeSlots,
   requestId: number,
   post: (event: WorkerEvent) => void,
+  wording: RefusalWording = DECODE_WORDING,
 ): Promise<SlotModel> {
   let loaded: SlotModel | null;
   if (ref.source === 'default') {
     if (!isShapesModel(ref.id)) {
-      throw new DecodeRequestError(
+      throw wording.fail(
         `The ${role} model "${ref.id}" is not a default model; the defaults are ${SHAPES_MODELS.join(', ')}.`,
       );
     }
@@ -97,25 +129,25 @@ async function resolveRef(
         post,
       );
     loaded = host.loadedModel();
-    if (!loaded) throw new DecodeRequestError(`The ${role} model ${ref.id} could not be loaded.`);
+    if (!loaded) throw wording.fail(`The ${role} model ${ref.id} could not be loaded.`);
   } else {
-    loaded = slots.workbench?.loadedModel() ?? null;
+    loaded = workbenchModel(slots, ref);
     if (!loaded) {
-      throw new DecodeRequestError(
+      throw wording.fail(
         `The ${role} model is ${describeRef(ref)}, but no model is loaded in the Model tab: load it there first.`,
       );
     }
     const pinned = Object.keys(ref.sha256).length > 0;
     if (!pinned && !sameSource(ref, loaded.spec)) {
-      throw new DecodeRequestError(
+      throw wording.fail(
         `The ${role} model is ${describeRef(ref)}, but the Model tab holds ${loaded.card.name}: load ${ref.id} there first.`,
       );
     }
   }
   const mismatches = pinMismatches(ref, loaded.model.info.fileHashes);
   if (mismatches.length > 0) {
-    throw new DecodeRequestError(
-      `The loaded ${role} model (${loaded.card.name}) is not the one this experiment pins: ${mismatches.join('; ')}. ` +
+    throw wording.fail(
+      `The loaded ${role} model (${loaded.card.name}) is not the one this ${wording.setup} pins: ${mismatches.join('; ')}. ` +
         'Its tokens would differ: load the pinned files, or run without pins.',
     );
   }
@@ -142,9 +174,11 @@ export async function resolveDecode(
   post: (event: WorkerEvent) => void,
 ): Promise<ResolvedDecode> {
   const { experiment } = params;
-  const main = await resolveRef(gpu, 'main', experiment.models.main, slots, requestId, post);
+  const main = await resolveModelRef(gpu, 'main', experiment.models.main, slots, requestId, post);
   const amateurRef = experiment.models.amateur;
-  const amateur = amateurRef ? await resolveRef(gpu, 'amateur', amateurRef, slots, requestId, post) : null;
+  const amateur = amateurRef
+    ? await resolveModelRef(gpu, 'amateur', amateurRef, slots, requestId, post)
+    : null;
   if (amateur && amateur.model === main.model) {
     throw new DecodeRequestError(
       `The main and amateur models are the same loaded model (${main.card.name}): contrast two different models.`,

@@ -1,63 +1,50 @@
-// The worker's model requests: load a model folder (Hub, URL or local files) into the WGSL engine,
-// generate from it, stop, and inspect one text (attention map + logit lens). Owns the loaded model,
-// its tokenizer and its logit pipeline; GpuHost runs these requests in its queue (stop at once).
+// The worker's model requests: load a model folder (Hub, URL or local files) into the WGSL engine
+// or, for a Hub ONNX export, into onnxruntime-web (modelLoad.ts), generate from it, stop, and
+// inspect one text (attention map + logit lens, WGSL models only). The Model tab's slot holds one
+// model, or several when a load asks to keep the others (a target/draft pair): the last loaded is
+// the one Generate and Inspect use, and setups find the others by their pinned file hashes.
+// GpuHost runs these requests in its queue (stop at once).
 // Only the worker imports this file (the engine touches WebGPU globals at module load).
 import { generate, pipelineChooser, tokenPiece } from '../decoding/generate';
-import { GpuError } from '../gpu/errors';
-import { readFloat32 } from '../gpu/readback';
 import type { Gpu } from '../gpu/runtime';
-import { LogitPipeline } from '../kernels/logits/fused';
-import { WgslModel } from '../model/engine/model';
+import type { LanguageModel } from '../model/interface';
+import { hubSource, localFilesSource, urlSource, type FileProgress, type ModelSource } from '../model/loading'; // prettier-ignore
+import type { TextTokenizer } from '../model/tokenizer';
+import type { ModelRef } from '../share/experiment';
 import {
-  ModelLoadError,
-  hubSource,
-  loadModelFolder,
-  localFilesSource,
-  urlSource,
-  type FileProgress,
-  type ModelSource,
-} from '../model/loading';
-import { TextTokenizer, eosTokenIdsFromGenerationConfig } from '../model/tokenizer';
+  ModelRequestError,
+  loadOnnx,
+  loadWgsl,
+  resolveChoice,
+  trainingSource,
+  userFacing,
+  type LoadedModel,
+} from './modelLoad';
 import type {
   GenerateParams,
   InspectParams,
-  InspectResult,
   DownloadQuestion,
-  LensEntry,
   ModelCard,
   ModelSourceSpec,
 } from './modelTypes';
 import type { WorkerEvent } from './protocol';
+import { decodeKnown, inspectText } from './modelInspect';
 import { imagePromptIds } from './shapesHost';
 
-/** A failure whose message is written for the user (shown without an error class name). */
-export class ModelRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ModelRequestError';
-  }
-}
+export { ModelRequestError } from './modelLoad';
+export { LENS_TOP, MAX_INSPECT_TOKENS, topProbabilities } from './modelInspect';
 
-/** Browsers do not report free GPU memory; this is what the app allows itself for one model. */
+/** Browsers do not report free GPU memory; this is what the app allows itself for its models. */
 export const GPU_MEMORY_BUDGET_BYTES = 4 * 2 ** 30;
-/**
- * Inspection caps: the attention map is tokens² floats and each lens row is a full vocabulary, so
- * the inspected text is cut to this many tokens and only one lens row per layer (the chosen
- * position) is read back: layers × vocab × 4 bytes (24 × 151,936 × 4 ≈ 14.6 MB for Qwen2.5-0.5B).
- * This is an inspection view, not the decoding hot path, so top-k over the vocabulary runs on the CPU.
- */
-export const MAX_INSPECT_TOKENS = 128;
-export const LENS_TOP = 5;
 const PROGRESS_INTERVAL_MS = 50;
 
 type Post = (event: WorkerEvent) => void;
 
-interface LoadedModel {
-  model: WgslModel;
+/** A loaded model as setups use it (SlotModel in decodeSetup.ts). */
+export interface LoadedSlotModel {
+  model: LanguageModel;
   tokenizer: TextTokenizer;
-  pipeline: LogitPipeline;
   card: ModelCard;
-  /** Where it came from: the Train workbench reads the folder again to train it. */
   spec: ModelSourceSpec;
 }
 
@@ -73,54 +60,44 @@ export function sourceOf(spec: ModelSourceSpec): ModelSource {
   }
 }
 
-/** Anything that is not already written for the user gets the step it failed in as context. */
-function userFacing(cause: unknown, context: string): unknown {
-  if (cause instanceof ModelLoadError || cause instanceof GpuError || cause instanceof ModelRequestError)
-    return cause;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return new ModelRequestError(`${context}: ${message}`);
-}
+const sameFiles = (a: Record<string, string>, b: Record<string, string>) =>
+  Object.keys(a).length === Object.keys(b).length &&
+  Object.entries(a).every(([file, hash]) => b[file] === hash);
 
-/** The `count` most probable entries of softmax(logits), computed on the CPU. */
-export function topProbabilities(logits: Float32Array, count: number): { id: number; prob: number }[] {
-  let max = -Infinity;
-  for (const l of logits) if (l > max) max = l;
-  let sum = 0;
-  for (const l of logits) sum += Math.exp(l - max);
-  const best: number[] = [];
-  for (let id = 0; id < logits.length; id++) {
-    if (best.length === count && logits[id] <= logits[best[count - 1]]) continue;
-    let at = best.length === count ? count - 1 : best.length;
-    while (at > 0 && logits[best[at - 1]] < logits[id]) {
-      if (at < count) best[at] = best[at - 1];
-      at--;
-    }
-    best[at] = id;
-  }
-  return best.map((id) => ({ id, prob: Math.exp(logits[id] - max) / sum }));
-}
-
-/** Decodes the ids the tokenizer knows (a padded head can emit others; they are shown as pieces elsewhere). */
-function decodeKnown(tokenizer: TextTokenizer, ids: readonly number[]): string {
-  return tokenizer.decode(ids.filter((id) => tokenizer.idToToken(id) !== undefined));
-}
+const sameSource = (ref: ModelRef, spec: ModelSourceSpec): boolean =>
+  ref.source === 'hub'
+    ? spec.kind === 'hub' && spec.repo === ref.id && (spec.revision.trim() || undefined) === ref.revision
+    : ref.source === 'url' &&
+      spec.kind === 'url' &&
+      spec.url.replace(/\/+$/, '') === ref.id.replace(/\/+$/, '');
 
 export class ModelHost {
-  private loaded: LoadedModel | null = null;
+  /** The Model tab's models, oldest first; the last one is the one Generate and Inspect use. */
+  private shelf: LoadedModel[] = [];
   private generation: AbortController | null = null;
   /** Loads waiting for the page's answer to their `downloadConfirm`, by request id. */
   private readonly waitingForAnswer = new Map<number, (proceed: boolean) => void>();
 
-  /** Drops the model (its GPU objects belong to a device that is being replaced or was lost). */
+  private get active(): LoadedModel | null {
+    return this.shelf.at(-1) ?? null;
+  }
+
+  /** Drops every model (their GPU objects belong to a device that is being replaced or was lost). */
   reset(): void {
     for (const answer of this.waitingForAnswer.values()) answer(false);
     this.waitingForAnswer.clear();
     this.generation?.abort();
-    const old = this.loaded;
-    this.loaded = null;
-    if (!old) return;
-    old.pipeline.destroy();
-    old.model.dispose();
+    this.release(this.shelf);
+  }
+
+  /** Frees `models` and takes them off the shelf. */
+  private release(models: readonly LoadedModel[]): void {
+    const gone = new Set(models);
+    this.shelf = this.shelf.filter((m) => !gone.has(m));
+    for (const { pipeline, model } of gone) {
+      pipeline.destroy();
+      model.dispose();
+    }
   }
 
   /** Ends the running generation after its current token; false when none is running. */
@@ -130,21 +107,51 @@ export class ModelHost {
     return true;
   }
 
-  /** The loaded model's source and name (the Train workbench re-reads its files), or null. */
-  loadedSource(): { spec: ModelSourceSpec; name: string } | null {
-    return this.loaded ? { spec: this.loaded.spec, name: this.loaded.card.name } : null;
+  /**
+   * The active model's source and name (the Train workbench re-reads its files), or null. An ONNX
+   * model's source refuses to be read, with a message saying it cannot be trained.
+   */
+  loadedSource(): { spec: ModelSourceSpec; name: string; source: ModelSource } | null {
+    const loaded = this.active;
+    if (!loaded) return null;
+    return {
+      spec: loaded.spec,
+      name: loaded.card.name,
+      source: trainingSource(loaded, sourceOf(loaded.spec)),
+    };
   }
 
-  /** The loaded model with its tokenizer, card and source (the Decode workbench runs on it), or null. */
-  loadedModel(): {
-    model: WgslModel;
-    tokenizer: TextTokenizer;
-    card: ModelCard;
-    spec: ModelSourceSpec;
-  } | null {
-    if (!this.loaded) return null;
-    const { model, tokenizer, card, spec } = this.loaded;
+  /** The active model with its tokenizer, card and source (Decode runs on it), or null. */
+  loadedModel(): LoadedSlotModel | null {
+    return this.active && this.slotModel(this.active);
+  }
+
+  /** Every model in the slot, oldest first (the last is the active one). */
+  loadedModels(): LoadedSlotModel[] {
+    return this.shelf.map((m) => this.slotModel(m));
+  }
+
+  /**
+   * The model a setup's ref names: for pinned refs the one whose files have every pinned hash,
+   * else the one loaded from the ref's Hub repo or URL; the active one first. Null when none is.
+   */
+  findLoaded(ref: ModelRef): LoadedSlotModel | null {
+    const pins = Object.entries(ref.sha256);
+    const matches = (m: LoadedModel) =>
+      pins.length > 0
+        ? pins.every(([file, hash]) => m.card.fileHashes[file] === hash)
+        : sameSource(ref, m.spec);
+    const found = [...this.shelf].reverse().find(matches);
+    return found ? this.slotModel(found) : null;
+  }
+
+  private slotModel({ model, tokenizer, card, spec }: LoadedModel): LoadedSlotModel {
     return { model, tokenizer, card, spec };
+  }
+
+  /** The cards of every loaded model, oldest first (the `modelLoaded` event carries them). */
+  cards(): ModelCard[] {
+    return this.shelf.map((m) => m.card);
   }
 
   /** Answers the question a waiting load asked (its `downloadConfirm`); false when none waits. */
@@ -157,13 +164,18 @@ export class ModelHost {
   }
 
   private require(): LoadedModel {
-    if (!this.loaded) throw new ModelRequestError('No model is loaded: load one in the Model panel first.');
-    return this.loaded;
+    const loaded = this.active;
+    if (!loaded) throw new ModelRequestError('No model is loaded: load one in the Model panel first.');
+    return loaded;
   }
 
   /**
    * `askBeforeDownload`: above LARGE_DOWNLOAD_BYTES to download, post `downloadConfirm` and wait
    * for `answerDownload` (the page's Continue / Cancel) before any weight is fetched.
+   * `spec.load` chooses the engine, ONNX dtype and provider, and whether the models loaded in the
+   * slot stay (`keepLoaded`: the new one is added, or replaces the one with the same files).
+   * Otherwise they are released: a WGSL model's before its weights are uploaded (GPU memory), an
+   * ONNX model's once its session exists. A refused load leaves them as they were.
    */
   async load(
     gpu: Gpu,
@@ -188,65 +200,28 @@ export class ModelHost {
       lastPost.set(p.file, now);
       post({ type: 'modelProgress', requestId, ...p });
     };
-    const limits = gpu.device.limits;
-    const folder = await loadModelFolder(source, {
+    const choice = await resolveChoice(source, spec.load ?? {});
+    const kept = choice.keepLoaded ? [...this.shelf] : [];
+    const replaced = this.shelf.filter((m) => !kept.includes(m));
+    const keptBytes = kept.reduce((sum, m) => sum + m.card.gpuBytes, 0);
+    const context = {
+      gpu,
+      source,
+      spec: { ...spec, load: choice },
       onProgress,
       confirmDownload,
-      fit: {
-        dtype: 'f32',
-        maxBufferSize: limits.maxBufferSize,
-        maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-        memoryBudgetBytes: GPU_MEMORY_BUDGET_BYTES,
+      memoryBudgetBytes: Math.max(0, GPU_MEMORY_BUDGET_BYTES - keptBytes),
+      beforeUpload: () => {
+        this.generation?.abort();
+        this.release(replaced);
       },
-    });
-    let tokenizer: TextTokenizer;
-    try {
-      tokenizer = TextTokenizer.fromJson(folder.tokenizerJson, folder.tokenizerConfig);
-      // transformers falls back from generation_config.json to config.json's eos_token_id.
-      const configEos = folder.config.eosTokenIds.filter((id) => tokenizer.idToToken(id) !== undefined);
-      tokenizer.addEosTokenIds([...eosTokenIdsFromGenerationConfig(folder.generationConfig), ...configEos]);
-    } catch (cause) {
-      throw userFacing(cause, `${folder.name}: its tokenizer cannot be used`);
-    }
-    this.reset(); // free the previous model before uploading the next one's weights
-    let model: WgslModel | null = null;
-    try {
-      model = await WgslModel.create(
-        gpu,
-        folder.config,
-        { get: (name) => folder.tensors.get(name)!.toFloat32() },
-        { name: folder.name, fileHashes: folder.fileHashes },
-      );
-      const pipeline = await LogitPipeline.create(gpu, { rows: 1, vocab: folder.config.vocabSize }, 1);
-      const { info } = model;
-      const c = info.config;
-      const card: ModelCard = {
-        name: info.name,
-        architecture: c.architecture,
-        modelType: c.modelType,
-        parameterCount: info.parameterCount,
-        layers: c.numLayers,
-        heads: c.numHeads,
-        kvHeads: c.numKeyValueHeads,
-        headDim: c.headDim,
-        vocabSize: c.vocabSize,
-        tokenizerVocabSize: tokenizer.vocabSize,
-        hiddenSize: c.hiddenSize,
-        maxPositions: c.maxPositions,
-        dtype: info.dtype,
-        storedDtypes: folder.weightDtypes,
-        gpuBytes: info.gpuBytes,
-        fileHashes: info.fileHashes,
-        files: folder.files.map(({ file, bytes, from }) => ({ file, bytes, from })),
-        eosTokenIds: tokenizer.eosTokenIds,
-        warnings: folder.warnings,
-      };
-      this.loaded = { model, tokenizer, pipeline, card, spec };
-      post({ type: 'modelLoaded', requestId, card });
-    } catch (cause) {
-      model?.dispose();
-      throw userFacing(cause, `${folder.name} could not be set up on the GPU`);
-    }
+    };
+    const loaded = choice.engine === 'onnx' ? await loadOnnx(context, choice) : await loadWgsl(context);
+    // The same files loaded again replace their older copy; the rest of a non-keeping load goes now.
+    const duplicates = this.shelf.filter((m) => sameFiles(m.card.fileHashes, loaded.card.fileHashes));
+    this.release([...replaced, ...duplicates]);
+    this.shelf.push(loaded);
+    post({ type: 'modelLoaded', requestId, card: loaded.card, loaded: this.cards() });
   }
 
   async generate(requestId: number, params: GenerateParams, post: Post): Promise<void> {
@@ -289,80 +264,9 @@ export class ModelHost {
     }
   }
 
+  /** One forward with capture over a text: attention map and logit lens (modelInspect.ts). */
   async inspect(gpu: Gpu, requestId: number, params: InspectParams, post: Post): Promise<void> {
-    const { model, tokenizer } = this.require();
-    const config = model.info.config;
-    const { layer, head } = params;
-    if (!Number.isInteger(layer) || layer < 0 || layer >= config.numLayers)
-      throw new ModelRequestError(`layer must be in 0..${config.numLayers - 1}, got ${layer}`);
-    if (!Number.isInteger(head) || head < 0 || head >= config.numHeads)
-      throw new ModelRequestError(`head must be in 0..${config.numHeads - 1}, got ${head}`);
-    let ids: number[];
-    try {
-      ids = params.tokenIds ? [...params.tokenIds] : tokenizer.encode(params.text);
-    } catch (cause) {
-      throw userFacing(cause, 'The text could not be tokenized');
-    }
-    if (ids.length === 0)
-      throw new ModelRequestError('The text to inspect is empty: type or generate some text.');
-    const cap = Math.min(MAX_INSPECT_TOKENS, config.maxPositions);
-    const dropped = Math.max(0, ids.length - cap);
-    ids = ids.slice(0, cap);
-    const n = ids.length;
-    const lensPosition = Math.min(Math.max(0, params.lensPosition ?? n - 1), n - 1);
-    const layers = Array.from({ length: config.numLayers }, (_, i) => i + 1);
-    const vocab = config.vocabSize;
-
-    // Attention over the whole text; the lens at `lensPosition` is the last row of a forward over
-    // the prefix ending there (the same forward when it is the last position).
-    const full = model.createSequence();
-    let attention: Float32Array;
-    let lensRows: Float32Array[];
-    try {
-      const sameForward = lensPosition === n - 1;
-      const out = await model.forward({
-        sequences: [{ sequence: full, tokens: ids }],
-        capture: { attention: { layer, head }, logitLensLayers: sameForward ? layers : undefined },
-      });
-      attention = await readFloat32(gpu, out.attention!.buffer, n * n);
-      if (sameForward) {
-        lensRows = await Promise.all(
-          layers.map((_, i) => readFloat32(gpu, out.logitLens!, vocab, i * vocab)),
-        );
-      } else {
-        const prefix = model.createSequence();
-        try {
-          const lensOut = await model.forward({
-            sequences: [{ sequence: prefix, tokens: ids.slice(0, lensPosition + 1) }],
-            capture: { logitLensLayers: layers },
-          });
-          lensRows = await Promise.all(
-            layers.map((_, i) => readFloat32(gpu, lensOut.logitLens!, vocab, i * vocab)),
-          );
-        } finally {
-          model.releaseSequence(prefix);
-        }
-      }
-    } catch (cause) {
-      throw userFacing(cause, 'Inspection failed');
-    } finally {
-      model.releaseSequence(full);
-    }
-    const entry = ({ id, prob }: { id: number; prob: number }): LensEntry => ({
-      id,
-      piece: tokenPiece(tokenizer, id),
-      prob,
-    });
-    const result: InspectResult = {
-      text: decodeKnown(tokenizer, ids),
-      tokens: ids.map((id) => ({ id, piece: tokenPiece(tokenizer, id) })),
-      droppedTokens: dropped,
-      layer,
-      head,
-      attention: Array.from(attention),
-      lensPosition,
-      lens: lensRows.map((row, i) => ({ layer: layers[i], top: topProbabilities(row, LENS_TOP).map(entry) })),
-    };
-    post({ type: 'inspected', requestId, ...result });
+    const loaded = this.require();
+    post({ type: 'inspected', requestId, ...(await inspectText(gpu, loaded, params)) });
   }
 }

@@ -79,8 +79,10 @@ export type WorkerRequestBody =
   | { type: 'simulateDeviceLoss' }
   /**
    * Load a model folder into `slot` (default 'workbench', the Model tab's; see shapesTypes.ts),
-   * replacing the model loaded there, streaming `modelProgress` per file; refused before the
-   * weights are fetched when config.json says it cannot fit. Replied to with `modelLoaded`.
+   * replacing the model loaded there (or beside it: `source.load.keepLoaded`), streaming
+   * `modelProgress` per file; refused before the weights are fetched when config.json says it
+   * cannot fit. `source.load` also picks the engine (safetensors in WGSL, or a Hub ONNX export in
+   * onnxruntime-web with its dtype and provider). Replied to with `modelLoaded`.
    */
   | {
       type: 'loadModel';
@@ -174,7 +176,13 @@ export type WorkerEvent =
   | { type: 'checksDone'; requestId: number; passed: number; failed: number }
   | { type: 'lossSimulated'; requestId: number }
   | ({ type: 'modelProgress'; requestId: number } & ModelProgress)
-  | { type: 'modelLoaded'; requestId: number; card: ModelCard }
+  | {
+      type: 'modelLoaded';
+      requestId: number;
+      card: ModelCard;
+      /** Every model now in the slot, oldest first, `card` last (absent: `card` alone). */
+      loaded?: ModelCard[];
+    }
   | ({ type: 'downloadConfirm'; requestId: number } & DownloadQuestion)
   | { type: 'downloadAnswered'; requestId: number; wasWaiting: boolean }
   | { type: 'generationStarted'; requestId: number; promptTokens: TokenPiece[] }

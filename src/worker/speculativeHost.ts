@@ -8,7 +8,6 @@
 // WebGPU globals at load), so this file runs under Node unit tests with fakes.
 import type { Gpu } from '../gpu/runtime';
 import type { TextTokenizer } from '../model/tokenizer';
-import type { ModelRef } from '../share/experiment';
 import type {
   SpeculativeSessionOptions,
   SpeculativeStepReport,
@@ -16,9 +15,9 @@ import type {
 } from '../speculative/session';
 import { sentenceEndTokenIds } from '../speculative/tokens';
 import { isExact, needsDraftModel } from '../speculative/validate';
-import { pinMismatches, type DecodeSlots, type SlotModel } from './decodeSetup';
+import { resolveModelRef, type DecodeSlots, type RefusalWording, type SlotModel } from './decodeSetup';
+import { refOfSource } from './modelTypes';
 import type { WorkerEvent } from './protocol';
-import { isShapesModel, SHAPES_MODELS } from './shapesTypes';
 import type {
   ResolvedModelInfo,
   SpeculativeOutcome,
@@ -72,71 +71,17 @@ export function tokenPiece(tokenizer: TextTokenizer, id: number): string {
   return tokenizer.idToToken(id) === undefined ? `⟨${id}⟩` : tokenizer.decodeToken(id);
 }
 
-function describeRef(ref: ModelRef): string {
-  return ref.source === 'default'
-    ? `the default model ${ref.id}`
-    : `${ref.id}${ref.revision ? `@${ref.revision}` : ''}`;
-}
-
-/** An unpinned Hub or URL ref names the Model tab's model when it was loaded from that place. */
-function sameSource(ref: ModelRef, { spec }: SlotModel): boolean {
-  if (ref.source === 'hub') return spec.kind === 'hub' && spec.repo === ref.id && (spec.revision.trim() || undefined) === ref.revision; // prettier-ignore
-  return (
-    ref.source === 'url' && spec.kind === 'url' && spec.url.replace(/\/+$/, '') === ref.id.replace(/\/+$/, '')
-  );
-}
-
-/** The model a ref names, from the worker's slots (a default one is loaded when it is not yet). */
-async function resolveRef(
-  gpu: Gpu,
-  role: string,
-  ref: ModelRef,
-  slots: DecodeSlots,
-  requestId: number,
-  post: Post,
-): Promise<SlotModel> {
-  let loaded: SlotModel | null;
-  if (ref.source === 'default') {
-    if (!isShapesModel(ref.id))
-      throw new SpeculativeRequestError(`The ${role} model "${ref.id}" is not a default model; the defaults are ${SHAPES_MODELS.join(', ')}.`); // prettier-ignore
-    const host = slots.shapes(ref.id);
-    if (!host.loadedModel()) await host.load(gpu, requestId, { kind: 'url', url: slots.shapesFolderUrl(ref.id), useCache: false }, post); // prettier-ignore
-    loaded = host.loadedModel();
-    if (!loaded) throw new SpeculativeRequestError(`The ${role} model ${ref.id} could not be loaded.`);
-  } else {
-    loaded = slots.workbench?.loadedModel() ?? null;
-    if (!loaded)
-      throw new SpeculativeRequestError(`The ${role} model is ${describeRef(ref)}, but no model is loaded in the Model tab: load it there first.`); // prettier-ignore
-  }
-  const mismatches = pinMismatches(ref, loaded.model.info.fileHashes);
-  if (mismatches.length > 0) {
-    throw new SpeculativeRequestError(
-      `The loaded ${role} model (${loaded.card.name}) is not the one this setup pins: ${mismatches.join('; ')}. ` +
-        'Its tokens would differ: load the pinned files, or pick the model again to re-pin it.',
-    );
-  }
-  if (ref.source !== 'default' && Object.keys(ref.sha256).length === 0 && !sameSource(ref, loaded))
-    throw new SpeculativeRequestError(`The ${role} model is ${describeRef(ref)}, but the Model tab holds ${loaded.card.name}: load ${ref.id} there first.`); // prettier-ignore
-  return loaded;
-}
+const SPECULATIVE_WORDING: RefusalWording = {
+  fail: (message) => new SpeculativeRequestError(message),
+  setup: 'setup',
+};
 
 /** The Model tab's model as a ref: Hub and URL folders can be named in a link, local files cannot. */
 export function describeWorkbench(slots: DecodeSlots): WorkbenchModelDescription {
   const loaded = slots.workbench?.loadedModel() ?? null;
   if (!loaded) return { ref: null, name: null, problem: 'No model is loaded in the Model tab.' };
-  const { spec, card } = loaded;
-  const sha256 = { ...loaded.model.info.fileHashes };
-  if (spec.kind === 'hub') {
-    const revision = spec.revision.trim();
-    return { ref: { source: 'hub', id: spec.repo, ...(revision ? { revision } : {}), sha256 }, name: card.name, problem: null }; // prettier-ignore
-  }
-  if (spec.kind === 'url')
-    return { ref: { source: 'url', id: spec.url, sha256 }, name: card.name, problem: null };
-  return {
-    ref: null,
-    name: card.name,
-    problem: `${card.name} was loaded from local files, which a link cannot name: load it from the Hub or a URL to run it here.`,
-  };
+  const { ref, problem } = refOfSource(loaded.spec, loaded.card.name, loaded.model.info.fileHashes);
+  return { ref, name: loaded.card.name, problem };
 }
 
 interface Run {
@@ -212,9 +157,17 @@ export class SpeculativeHost {
     try {
       const { setup } = params;
       const { slots } = this.options;
-      const target = await resolveRef(gpu, 'target', setup.models.target, slots, requestId, post);
+      const target = await resolveModelRef(
+        gpu,
+        'target',
+        setup.models.target,
+        slots,
+        requestId,
+        post,
+        SPECULATIVE_WORDING,
+      );
       const draft = needsDraftModel(setup.method)
-        ? await resolveRef(gpu, 'draft', setup.models.draft, slots, requestId, post)
+        ? await resolveModelRef(gpu, 'draft', setup.models.draft, slots, requestId, post, SPECULATIVE_WORDING)
         : null;
       const tokenizer = target.tokenizer;
       const prompt = speculativePromptIds(tokenizer, setup.prompt);

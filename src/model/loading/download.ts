@@ -119,6 +119,8 @@ export async function readStream(body: ReadableStream<Uint8Array>, options: Read
     throw error;
   }
   signal?.throwIfAborted();
+  // A length the server did not declare (a compressed response): the end is 100% of what came.
+  if (totalBytes === null) progress({ ...options, totalBytes: received }, received);
   if (totalBytes !== null && received < totalBytes) {
     throw new ModelLoadError(
       'truncated',

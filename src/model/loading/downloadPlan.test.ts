@@ -3,7 +3,7 @@
 // asked, with which numbers, and that a "no" stops the load before any weight is fetched.
 import { describe, expect, test, vi } from 'vitest';
 import { parseModelConfig } from '../config';
-import { LARGE_DOWNLOAD_BYTES, type DownloadInfo } from './downloadPlan';
+import { LARGE_DOWNLOAD_BYTES, planFileDownload, type DownloadInfo } from './downloadPlan';
 import { ModelLoadError } from './errors';
 import { estimateModelBytes } from './estimate';
 import { folderAsFiles, tinyConfig, tinyModelFolder, type ModelFolder } from './fixtures/tinyModels';
@@ -211,5 +211,43 @@ describe('loadModelFolder: the size warning before a large download', () => {
       confirmAboveBytes: 0,
     });
     expect(confirm).not.toHaveBeenCalled();
+  });
+});
+
+describe('planFileDownload: a known list of files (an ONNX folder)', () => {
+  const source = (claims: Record<string, Partial<FileSizeInfo>>): ModelSource => ({
+    kind: 'url',
+    describe: () => 'https://example.test/m/',
+    locate: (file) => file,
+    list: () => null,
+    open: async () => null,
+    sizeOf: async (file) => ({ bytes: null, from: 'network', absent: false, ...claims[file] }),
+  });
+
+  test('sums what is left to download; cached files count as cached; absent ones are left out', async () => {
+    const plan = await planFileDownload(
+      source({ a: { bytes: 10 }, b: { bytes: 5, from: 'cache' }, c: { absent: true } }),
+      ['a', 'b', 'c'],
+      99,
+    );
+    expect(plan).toEqual({
+      bytes: 10,
+      exact: true,
+      cachedBytes: 5,
+      files: [
+        { file: 'a', bytes: 10, cached: false },
+        { file: 'b', bytes: 5, cached: true },
+      ],
+      source: 'https://example.test/m/',
+      gpuBytes: 99,
+    });
+  });
+
+  test('an unknown size counts as the estimate and makes the plan inexact', async () => {
+    const plan = await planFileDownload(source({ a: { bytes: 10 } }), ['a', 'weights'], 0, {
+      estimate: (file) => (file === 'weights' ? 1000 : 0),
+    });
+    expect(plan.bytes).toBe(1010);
+    expect(plan.exact).toBe(false);
   });
 });

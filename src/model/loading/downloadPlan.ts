@@ -136,6 +136,60 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
 }
 
 /**
+ * What is left to download of a known list of files (an ONNX folder: tokenizer files, the decoder
+ * and its external data), from their sizes: a size the source cannot tell counts as
+ * `options.estimate(file)` (0 without it) and makes the plan inexact. `gpuBytes` is the caller's
+ * estimate of the memory the model needs.
+ */
+export async function planFileDownload(
+  source: ModelSource,
+  fileNames: readonly string[],
+  gpuBytes: number,
+  options: { signal?: AbortSignal; estimate?: (file: string) => number } = {},
+): Promise<DownloadInfo> {
+  const sizes = await Promise.all(
+    fileNames.map((file) =>
+      source.sizeOf ? source.sizeOf(file, { signal: options.signal }) : Promise.resolve(UNKNOWN),
+    ),
+  );
+  const files: DownloadFile[] = [];
+  let bytes = 0;
+  let cachedBytes = 0;
+  let exact = true;
+  fileNames.forEach((file, i) => {
+    const info = sizes[i];
+    if (info.absent) return;
+    const cached = info.from !== 'network';
+    files.push({ file, bytes: info.bytes, cached });
+    if (info.bytes === null) {
+      exact = false;
+      bytes += options.estimate?.(file) ?? 0;
+    } else if (cached) cachedBytes += info.bytes;
+    else bytes += info.bytes;
+  });
+  return { bytes, exact, cachedBytes, files, source: source.describe(), gpuBytes };
+}
+
+/**
+ * Asks `confirm` when `plan` downloads more than the threshold; a "no" throws a 'cancelled'
+ * ModelLoadError (nothing beyond what the plan read has been fetched).
+ */
+export async function askBeforeLargeDownload(
+  plan: DownloadInfo,
+  options: Pick<DownloadCheckOptions, 'confirm' | 'thresholdBytes' | 'signal'>,
+): Promise<void> {
+  if (plan.bytes <= (options.thresholdBytes ?? LARGE_DOWNLOAD_BYTES)) return;
+  const proceed = await untilAborted(options.confirm(plan), options.signal);
+  if (!proceed) {
+    throw new ModelLoadError(
+      'cancelled',
+      `${plan.source}: the download of ${plan.exact ? '' : 'about '}${formatBytes(plan.bytes)} was cancelled ` +
+        'before any weights were fetched; nothing was loaded',
+    );
+  }
+}
+
+/**
  * Plans the download and, above the threshold, asks; a "no" throws a 'cancelled' ModelLoadError
  * before any weight is fetched. Returns the plan (also when nobody was asked).
  */
@@ -146,14 +200,6 @@ export async function confirmLargeDownload(
   options: DownloadCheckOptions,
 ): Promise<DownloadInfo> {
   const plan = await planDownload(source, config, configJson, options);
-  if (plan.bytes <= (options.thresholdBytes ?? LARGE_DOWNLOAD_BYTES)) return plan;
-  const proceed = await untilAborted(options.confirm(plan), options.signal);
-  if (!proceed) {
-    throw new ModelLoadError(
-      'cancelled',
-      `${plan.source}: the download of ${plan.exact ? '' : 'about '}${formatBytes(plan.bytes)} was cancelled ` +
-        'before any weights were fetched; nothing was loaded',
-    );
-  }
+  await askBeforeLargeDownload(plan, options);
   return plan;
 }

@@ -4,7 +4,7 @@
 // hashed like downloads; they are never cached (they are already on disk).
 import { ModelLoadError, listNames } from './errors';
 import { readStream, sha256Hex } from './download';
-import type { ModelSource, OpenOptions, OpenedFile } from './sources';
+import type { FileSizeInfo, ModelSource, OpenOptions, OpenedFile } from './sources';
 
 /** A file with its path inside what the user chose ("tiny-gpt2/config.json"). */
 export interface LocalFileEntry {
@@ -61,6 +61,12 @@ class LocalFilesSource implements ModelSource {
 
   list(): string[] {
     return [...this.files.keys()].sort();
+  }
+
+  /** The chosen file's size (the ONNX dtype choice shows it); nothing is read. */
+  async sizeOf(file: string): Promise<FileSizeInfo> {
+    const entry = this.files.get(file);
+    return { bytes: entry ? entry.file.size : 0, from: 'local', absent: !entry };
   }
 
   async open(file: string, options: OpenOptions = {}): Promise<OpenedFile | null> {

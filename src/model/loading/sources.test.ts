@@ -190,3 +190,32 @@ describe('drag-and-drop', () => {
     expect(entries.map((e) => e.path).sort()).toEqual(['m/config.json', 'tokenizer.json']);
   });
 });
+
+describe('file sizes before a download (HEAD)', () => {
+  const serve = (headers: Record<string, string>, status = 200) =>
+    urlSource('https://models.example.test/m/', {
+      cache: null,
+      fetch: async () => new Response(null, { status, headers }),
+    });
+
+  test('Content-Length is the size; 404 is absent', async () => {
+    expect(await serve({ 'content-length': '1234' }).sizeOf!('onnx/decoder_model_merged.onnx')).toEqual({
+      bytes: 1234,
+      from: 'network',
+      absent: false,
+    });
+    expect((await serve({}, 404).sizeOf!('model.safetensors')).absent).toBe(true);
+  });
+
+  test("a single-page app's index.html answering a missing file is not that file", async () => {
+    const spa = serve({ 'content-type': 'text/html' });
+    expect((await spa.sizeOf!('onnx/decoder_model_merged_q4.onnx')).absent).toBe(true);
+    expect((await spa.sizeOf!('model.safetensors')).absent).toBe(true);
+  });
+
+  test('local files tell their size without reading them; a file not chosen is absent', async () => {
+    const source = localFilesSource([new File([new Uint8Array(7)], 'config.json')]);
+    expect(await source.sizeOf!('config.json')).toEqual({ bytes: 7, from: 'local', absent: false });
+    expect((await source.sizeOf!('model.safetensors')).absent).toBe(true);
+  });
+});

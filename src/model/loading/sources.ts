@@ -265,6 +265,10 @@ class HttpSource implements ModelSource {
     await response.body?.cancel().catch(() => undefined);
     if (response.status === 404) return { bytes: null, from: 'network', absent: true };
     if (!response.ok) return unknown;
+    // Servers of single-page apps (Vite's preview among them) answer a missing path with their
+    // index.html: an HTML page is never a model file.
+    const type = response.headers.get('content-type') ?? '';
+    if (type.startsWith('text/html') && !file.endsWith('.html')) return { ...unknown, absent: true };
     const size = (name: string): number | null => {
       const value = Number(response.headers.get(name) ?? NaN);
       return Number.isSafeInteger(value) && value >= 0 ? value : null;

@@ -9,18 +9,22 @@
 import { KernelInputError } from '../../gpu/errors';
 import type { ModelConfig } from '../config';
 import type { ForwardRequest, SequenceId } from '../interface';
+import { imagePlaceholders } from '../vision';
 
 /**
  * Throws for a request this backend cannot run, before anything runs: no sequences, a sequence
- * twice or unknown (`cachedLength` throws), no new tokens, ids outside the vocabulary, images,
- * captures (the graph has no such outputs), or more positions than the model has.
+ * twice or unknown (`cachedLength` throws), no new tokens, ids outside the vocabulary, images
+ * (unless `acceptsImages`: then each is checked against config.vision and its placeholders, as
+ * the WGSL engine checks them), captures (the graph has no such outputs), or more positions than
+ * the model has. Returns, per sequence, the indices of its image placeholders (null: no image).
  */
 export function checkRequest(
   request: ForwardRequest,
   config: ModelConfig,
   cachedLength: (sequence: SequenceId) => number,
   modelName: string,
-): void {
+  acceptsImages = false,
+): (number[] | null)[] {
   const { vocabSize, maxPositions } = config;
   if (request.sequences.length === 0) throw new KernelInputError('forward needs at least one sequence');
   const capture = request.capture ?? {};
@@ -31,12 +35,14 @@ export function checkRequest(
     );
   }
   const seen = new Set<SequenceId>();
+  const placeholders: (number[] | null)[] = [];
   for (const { sequence, tokens, image } of request.sequences) {
     if (seen.has(sequence)) throw new KernelInputError(`sequence ${sequence} appears twice in one forward`);
     seen.add(sequence);
     const start = cachedLength(sequence);
     if (tokens.length === 0) throw new KernelInputError(`sequence ${sequence} has no new tokens`);
-    if (image) throw new KernelInputError(`${modelName} takes no images (capabilities.images is false)`);
+    if (image && !acceptsImages)
+      throw new KernelInputError(`${modelName} takes no images (capabilities.images is false)`);
     for (const token of tokens) {
       if (!Number.isInteger(token) || token < 0 || token >= vocabSize) {
         throw new KernelInputError(`token id ${token} is outside the vocabulary [0, ${vocabSize})`);
@@ -47,7 +53,9 @@ export function checkRequest(
         `sequence ${sequence} would reach ${start + tokens.length} positions, beyond the model's ${maxPositions}`,
       );
     }
+    placeholders.push(imagePlaceholders(config, sequence, tokens, image));
   }
+  return placeholders;
 }
 
 export interface BatchMember {

@@ -4,3 +4,5 @@ export * from './layout';
 export * from './loadOnnxFolder';
 export * from './session';
 export { OrtLanguageModel, loadOrtModel, type OrtModelOptions } from './model';
+export { OrtVisionLanguageModel, loadOrtVlm, loadOrtAnyModel } from './vlm';
+export * from './idefics3-prompt';

@@ -5,6 +5,7 @@ import { parseModelConfig } from '../config';
 import { ModelLoadError } from '../loading/errors';
 import { tinyLlamaConfigJson } from '../reference/tiny';
 import {
+  baseNameOf,
   batchingOf,
   decoderFileName,
   graphMentions,
@@ -12,6 +13,7 @@ import {
   expectedDecoderNames,
   externalDataFiles,
   matchDecoderLayout,
+  onnxFileName,
   type GraphValue,
 } from './layout';
 
@@ -82,6 +84,25 @@ describe('Hub file names', () => {
     expect(externalDataFiles(byFile, file)).toEqual([`${file}_data`, `${file}_data_1`]);
     expect(externalDataFiles(byFile, 'onnx/decoder_model_merged.onnx')).toEqual([]);
   });
+
+  test('the other graphs of a folder (Idefics3: vision_encoder, embed_tokens) by base name and dtype', () => {
+    expect(onnxFileName('vision_encoder', 'q4f16')).toBe('onnx/vision_encoder_q4f16.onnx');
+    expect(onnxFileName('embed_tokens', 'fp32')).toBe('onnx/embed_tokens.onnx');
+    expect(baseNameOf('onnx/vision_encoder_q4f16.onnx')).toBe('vision_encoder');
+    expect(baseNameOf('onnx/decoder_model_merged_uint8.onnx')).toBe('decoder_model_merged');
+    expect(baseNameOf('onnx/embed_tokens.onnx')).toBe('embed_tokens');
+    // By base name, a setting names only its own graph: the decoder's chunks are not the encoder's.
+    const byBase = { 'transformers.js_config': { use_external_data_format: { decoder_model_merged: 1 } } };
+    expect(externalDataFiles(byBase, 'onnx/decoder_model_merged_q4.onnx')).toEqual([
+      'onnx/decoder_model_merged_q4.onnx_data',
+    ]);
+    expect(externalDataFiles(byBase, 'onnx/vision_encoder_q4.onnx')).toEqual([]);
+    const vision = { 'transformers.js_config': { use_external_data_format: { vision_encoder: 2 } } };
+    expect(externalDataFiles(vision, 'onnx/vision_encoder.onnx')).toEqual([
+      'onnx/vision_encoder.onnx_data',
+      'onnx/vision_encoder.onnx_data_1',
+    ]);
+  });
 });
 
 describe('matchDecoderLayout', () => {
@@ -89,6 +110,8 @@ describe('matchDecoderLayout', () => {
     const current = hubGraph();
     expect(matchDecoderLayout(config, current.inputs, current.outputs, FILE)).toEqual({
       numLayers: 2,
+      tokenInput: 'input_ids',
+      embedsType: null,
       positionIds: true,
       useCacheBranch: false,
       cacheType: 'float32',
@@ -174,6 +197,53 @@ describe('matchDecoderLayout', () => {
     expect(refusal(() => matchDecoderLayout(config, bf16.inputs, bf16.outputs, FILE)).message).toContain(
       'the KV cache is bfloat16; this backend reads float32 or float16',
     );
+  });
+});
+
+describe('matchDecoderLayout for the decoder of an Idefics3 folder (inputs_embeds)', () => {
+  /** hubGraph with inputs_embeds [batch, seq, 32] (the tiny config's hidden size) for input_ids. */
+  const embedsGraph = (width: number | string = 32, type = 'float32') => {
+    const graph = hubGraph();
+    graph.inputs[0] = { name: 'inputs_embeds', type, shape: ['batch_size', 'sequence_length', width] };
+    return graph;
+  };
+
+  test('accepts it and records the embedding type', () => {
+    const graph = embedsGraph();
+    expect(matchDecoderLayout(config, graph.inputs, graph.outputs, FILE, 'inputs_embeds')).toMatchObject({
+      tokenInput: 'inputs_embeds',
+      embedsType: 'float32',
+      positionIds: true,
+    });
+    const half = embedsGraph('hidden_size', 'float16');
+    expect(matchDecoderLayout(config, half.inputs, half.outputs, FILE, 'inputs_embeds').embedsType).toBe(
+      'float16',
+    );
+  });
+
+  test('a text decoder in its place is refused, and it is refused as a text decoder', () => {
+    const text = hubGraph();
+    const asVlm = refusal(() => matchDecoderLayout(config, text.inputs, text.outputs, FILE, 'inputs_embeds'));
+    expect(asVlm.kind).toBe('format');
+    expect(asVlm.message).toContain('is not a supported vision-language decoder (inputs_embeds)');
+    expect(asVlm.message).toContain('it takes input_ids instead of inputs_embeds: it is a text decoder');
+    expect(asVlm.message).toContain('expected inputs [inputs_embeds, attention_mask, past_key_values.0.key');
+    expect(asVlm.message).toContain(
+      'missing inputs inputs_embeds; inputs this backend cannot feed: input_ids',
+    );
+    const vlm = embedsGraph();
+    const asText = refusal(() => matchDecoderLayout(config, vlm.inputs, vlm.outputs, FILE));
+    expect(asText.message).toContain('it takes inputs_embeds instead of input_ids');
+    expect(asText.message).toContain('load the whole folder as one');
+  });
+
+  test('rows of another width than hidden_size are a mismatch', () => {
+    const graph = embedsGraph(64);
+    const error = refusal(() =>
+      matchDecoderLayout(config, graph.inputs, graph.outputs, FILE, 'inputs_embeds'),
+    );
+    expect(error.kind).toBe('mismatch');
+    expect(error.message).toContain('inputs_embeds rows have 64 values but config.json says hidden_size 32');
   });
 });
 

@@ -10,6 +10,8 @@
 //   inputs  input_ids, attention_mask, past_key_values.{i}.key|value; optional position_ids
 //           (newer exports) and use_cache_branch (bool [1]; older Xenova merges with an If node)
 //   outputs logits, present.{i}.key|value; cache tensors [batch, kvHeads, length, headDim]
+// The decoder of an Idefics3/SmolVLM folder (./idefics3-layout.ts) has the same names with
+// inputs_embeds [batch, seq, hidden] in place of input_ids (tokenInput 'inputs_embeds').
 import type { ModelConfig } from '../config';
 import { ModelLoadError, listNames } from '../loading/errors';
 
@@ -29,9 +31,14 @@ export const DTYPE_SUFFIX: Record<OnnxDtype, string> = {
 
 const DECODER_BASE = 'decoder_model_merged';
 
+/** "onnx/vision_encoder_q4.onnx": a graph of the Hub layout by its base name and dtype. */
+export function onnxFileName(base: string, dtype: OnnxDtype): string {
+  return `onnx/${base}${DTYPE_SUFFIX[dtype]}.onnx`;
+}
+
 /** "onnx/decoder_model_merged_q4.onnx" */
 export function decoderFileName(dtype: OnnxDtype): string {
-  return `onnx/${DECODER_BASE}${DTYPE_SUFFIX[dtype]}.onnx`;
+  return onnxFileName(DECODER_BASE, dtype);
 }
 
 /** The dtype whose decoder file is `path` ("onnx/decoder_model_merged_fp16.onnx" -> fp16), else null. */
@@ -39,10 +46,24 @@ export function dtypeOfDecoderFile(path: string): OnnxDtype | null {
   return ONNX_DTYPES.find((dtype) => decoderFileName(dtype) === path) ?? null;
 }
 
+/** The base name of a Hub graph file ("onnx/embed_tokens_q4.onnx" -> "embed_tokens"). */
+export function baseNameOf(file: string): string {
+  const stem = file
+    .split('/')
+    .pop()!
+    .replace(/\.onnx$/, '');
+  // Longest suffix first: "_q4f16" before "_q4" (fp32's suffix is empty and never matches).
+  const suffixes = Object.values(DTYPE_SUFFIX)
+    .filter(Boolean)
+    .sort((a, b) => b.length - a.length);
+  const suffix = suffixes.find((s) => stem.endsWith(s));
+  return suffix ? stem.slice(0, -suffix.length) : stem;
+}
+
 /**
  * External data files of `file` as transformers.js finds them: config.json's
  * `transformers.js_config.use_external_data_format` is true/a chunk count, or an object by file
- * name ("decoder_model_merged_q4.onnx") or base name ("decoder_model_merged").
+ * name ("decoder_model_merged_q4.onnx") or base name ("decoder_model_merged", "vision_encoder").
  */
 export function externalDataFiles(configJson: unknown, file: string): string[] {
   const jsConfig = (configJson as Record<string, unknown> | null)?.['transformers.js_config'];
@@ -52,7 +73,7 @@ export function externalDataFiles(configJson: unknown, file: string): string[] {
   if (typeof setting === 'boolean' || typeof setting === 'number') chunks = Number(setting);
   else if (setting && typeof setting === 'object') {
     const byFile = setting as Record<string, unknown>;
-    chunks = Number(byFile[fullName] ?? byFile[DECODER_BASE] ?? 0);
+    chunks = Number(byFile[fullName] ?? byFile[baseNameOf(file)] ?? 0);
   }
   if (!Number.isInteger(chunks) || chunks < 0) chunks = 0;
   return Array.from({ length: chunks }, (_, i) => `${file}_data${i === 0 ? '' : `_${i}`}`);
@@ -67,8 +88,14 @@ export interface GraphValue {
   shape: readonly (number | string | null)[] | null;
 }
 
+/** What the decoder reads its new tokens as: ids (text decoders) or embeddings (Idefics3's decoder). */
+export type TokenInput = 'input_ids' | 'inputs_embeds';
+
 export interface DecoderLayout {
   numLayers: number;
+  tokenInput: TokenInput;
+  /** Element type of inputs_embeds (tokenInput 'inputs_embeds'); null for input_ids. */
+  embedsType: 'float32' | 'float16' | null;
   /**
    * The graph takes position_ids (newer exports). Without it the graph numbers the new tokens from
    * the past length, so sequences can share a forward only when their lengths are equal.
@@ -85,12 +112,15 @@ const pastName = (i: number, kind: 'key' | 'value') => `past_key_values.${i}.${k
 const presentName = (i: number, kind: 'key' | 'value') => `present.${i}.${kind}`;
 
 /** The names a decoder of `numLayers` layers must have. */
-export function expectedDecoderNames(numLayers: number): {
+export function expectedDecoderNames(
+  numLayers: number,
+  tokenInput: TokenInput = 'input_ids',
+): {
   inputs: string[];
   optional: string[];
   outputs: string[];
 } {
-  const inputs = ['input_ids', 'attention_mask'];
+  const inputs = [tokenInput, 'attention_mask'];
   const outputs = ['logits'];
   for (let i = 0; i < numLayers; i++) {
     inputs.push(pastName(i, 'key'), pastName(i, 'value'));
@@ -110,11 +140,18 @@ function cacheLayers(names: readonly string[], prefix: string): number {
 }
 
 /** Why a graph is not a decoder_model_merged, when its names say so plainly. */
-function layoutHint(inputs: readonly string[], outputs: readonly string[]): string {
-  if (inputs.includes('inputs_embeds')) {
+function layoutHint(inputs: readonly string[], outputs: readonly string[], tokenInput: TokenInput): string {
+  if (tokenInput === 'input_ids' && inputs.includes('inputs_embeds')) {
     return (
       'it takes inputs_embeds instead of input_ids: it is the decoder of a vision-language model ' +
-      '(Idefics3/SmolVLM layout: vision_encoder, embed_tokens, decoder_model_merged), which this backend does not run yet'
+      '(Idefics3/SmolVLM layout: vision_encoder, embed_tokens, decoder_model_merged); load the whole folder as ' +
+      'one (its config.json says model_type "idefics3"), not this graph as a text decoder'
+    );
+  }
+  if (tokenInput === 'inputs_embeds' && inputs.includes('input_ids')) {
+    return (
+      "it takes input_ids instead of inputs_embeds: it is a text decoder, not the decoder of an Idefics3 folder's " +
+      'vision-language model (whose embed_tokens graph turns ids into inputs_embeds)'
     );
   }
   if (inputs.includes('pixel_values'))
@@ -157,11 +194,12 @@ export function matchDecoderLayout(
   inputs: readonly GraphValue[],
   outputs: readonly GraphValue[],
   file: string,
+  tokenInput: TokenInput = 'input_ids',
 ): DecoderLayout {
   const inputNames = inputs.map((v) => v.name);
   const outputNames = outputs.map((v) => v.name);
   const graphLayers = cacheLayers(inputNames, 'past_key_values');
-  const expected = expectedDecoderNames(config.numLayers);
+  const expected = expectedDecoderNames(config.numLayers, tokenInput);
   const missingInputs = expected.inputs.filter((n) => !inputNames.includes(n));
   const unknownInputs = inputNames.filter(
     (n) => !expected.inputs.includes(n) && !expected.optional.includes(n),
@@ -189,9 +227,10 @@ export function matchDecoderLayout(
       unknownInputs.length > 0 ? `inputs this backend cannot feed: ${listNames(unknownInputs)}` : '',
       missingOutputs.length > 0 ? `missing outputs ${listNames(missingOutputs)}` : '',
     ].filter(Boolean);
+    const what = tokenInput === 'input_ids' ? 'text decoder' : 'vision-language decoder (inputs_embeds)';
     throw new ModelLoadError(
       'format',
-      `${file} is not a supported text decoder: ${layoutHint(inputNames, outputNames)} (${problems.join('; ')}). ` +
+      `${file} is not a supported ${what}: ${layoutHint(inputNames, outputNames, tokenInput)} (${problems.join('; ')}). ` +
         `${found}; ${wanted}.`,
       file,
     );
@@ -200,6 +239,21 @@ export function matchDecoderLayout(
   const outByName = new Map(outputs.map((v) => [v.name, v]));
   for (const name of ['input_ids', 'attention_mask', 'position_ids']) {
     if (byName.has(name)) elementType(byName.get(name), ['int64'], `input ${name}`, file);
+  }
+  let embedsType: DecoderLayout['embedsType'] = null;
+  if (tokenInput === 'inputs_embeds') {
+    const embeds = byName.get('inputs_embeds');
+    embedsType = elementType(embeds, ['float32', 'float16'], 'input inputs_embeds', file) as
+      'float32' | 'float16';
+    const width = embeds?.shape?.[2];
+    if (typeof width === 'number' && width !== config.hiddenSize) {
+      throw new ModelLoadError(
+        'mismatch',
+        `${file}: inputs_embeds rows have ${width} values but config.json says hidden_size ${config.hiddenSize}: ` +
+          'the graph and config.json must come from the same repo',
+        file,
+      );
+    }
   }
   const cacheType = elementType(byName.get(pastName(0, 'key')), ['float32', 'float16'], 'the KV cache', file);
   for (let i = 0; i < config.numLayers; i++) {
@@ -243,6 +297,8 @@ export function matchDecoderLayout(
   }
   return {
     numLayers: config.numLayers,
+    tokenInput,
+    embedsType,
     positionIds: byName.has('position_ids'),
     useCacheBranch: byName.has('use_cache_branch'),
     cacheType: cacheType as DecoderLayout['cacheType'],
@@ -280,7 +336,10 @@ export function graphMentions(bytes: Uint8Array, text: string): boolean {
  * 'equal-lengths': only sequences with equal cached and new lengths share a run (no position_ids,
  * or a padding-sensitive operator).
  */
-export function batchingOf(layout: DecoderLayout, decoderBytes: Uint8Array): 'padded' | 'equal-lengths' {
+export function batchingOf(
+  layout: Pick<DecoderLayout, 'positionIds'>,
+  decoderBytes: Uint8Array,
+): 'padded' | 'equal-lengths' {
   if (!layout.positionIds) return 'equal-lengths';
   return PADDING_SENSITIVE_OPS.some((op) => graphMentions(decoderBytes, op)) ? 'equal-lengths' : 'padded';
 }

@@ -9,7 +9,9 @@
 // as the wanted rows are gathered (logits.ts): what a forward returns is always f32.
 //
 // Capabilities: fork and truncate yes; hidden states, logit lens, attention probabilities and
-// images no (the exported graph has no such outputs; the WGSL engine provides them).
+// images no (the exported graph has no such outputs; the WGSL engine provides them). The
+// vision-language model of an Idefics3 folder (vlm.ts) extends this class: same sessions, caches
+// and logits, with the new tokens fed as inputs_embeds (the tokenFeeds hook).
 import type { Tensor } from 'onnxruntime-web/webgpu';
 import { GpuError } from '../../gpu/errors';
 import type { Gpu } from '../../gpu/runtime';
@@ -25,31 +27,23 @@ import type {
   ModelInfo,
   SequenceId,
 } from '../interface';
-import { ModelLoadError } from '../loading/errors';
 import type { ModelSource } from '../loading/sources';
-import { batchInputs, checkRequest, runGroups } from './batch';
+import { batchInputs, checkRequest, runGroups, type BatchInputs } from './batch';
 import { OrtKvCache, type LayerTensors } from './kv-cache';
-import {
-  batchingOf,
-  matchDecoderLayout,
-  type DecoderLayout,
-  type GraphValue,
-  type OnnxDtype,
-} from './layout';
+import type { DecoderLayout, OnnxDtype } from './layout';
 import { loadOnnxFolder, type LoadOnnxOptions, type LoadedOnnxFolder } from './loadOnnxFolder';
 import { LogitRows, type RunLogits } from './logits';
 import { CpuTensorMemory, GpuTensorMemory, type TensorMemory } from './memory';
 import { createOrtSession, ort } from './runtime';
 import {
   isOutOfMemory,
-  openSession,
-  webGpuHalfProblem,
+  openDecoder,
+  type OpenedDecoder,
   type Provider,
   type ProviderChoice,
+  type Session,
   type SessionFactory,
 } from './session';
-
-type Session = Awaited<ReturnType<SessionFactory>>;
 
 export interface OrtModelOptions {
   /** Default 'auto': WebGPU on our device, else wasm with `notice` set. */
@@ -60,7 +54,7 @@ export interface OrtModelOptions {
   fallbackNotice?: string;
 }
 
-const CAPABILITIES: ModelCapabilities = {
+export const ORT_CAPABILITIES: ModelCapabilities = {
   hiddenStates: false,
   logitLens: false,
   attention: false,
@@ -70,20 +64,24 @@ const CAPABILITIES: ModelCapabilities = {
   trainable: false,
 };
 
-function graphValues(metadata: Session['inputMetadata']): GraphValue[] {
-  return metadata.map((m) =>
-    m.isTensor
-      ? {
-          name: m.name,
-          type: m.type,
-          shape: m.shape.map((d) => (typeof d === 'number' || typeof d === 'string' ? d : null)),
-        }
-      : { name: m.name, type: null, shape: null },
-  );
+/** The feeds of a run's new tokens, and what to release once the run is over. */
+export interface TokenFeeds {
+  feeds: Record<string, Tensor>;
+  temporaries: Tensor[];
 }
 
 export class OrtLanguageModel implements LanguageModel {
-  readonly capabilities = CAPABILITIES;
+  readonly capabilities: ModelCapabilities = ORT_CAPABILITIES;
+  readonly layout: DecoderLayout;
+  /** 'webgpu': outputs on our device; 'wasm': on the CPU. */
+  readonly provider: Provider;
+  /** Set when the model runs on another provider than asked (the UI shows it as is). */
+  readonly notice: string | null;
+  /** How sequences of unequal lengths share a run (layout.ts, batchingOf). */
+  readonly batching: 'padded' | 'equal-lengths';
+  /** Where caches and the tensors a run is fed live (the provider's side). */
+  protected readonly memory: TensorMemory;
+  private readonly session: Session;
   private readonly cache: OrtKvCache;
   private readonly logitRows: LogitRows;
   /** The run's logits tensor handed out as the result (released at the next forward). */
@@ -91,108 +89,78 @@ export class OrtLanguageModel implements LanguageModel {
   private busy = false;
   private disposed = false;
 
-  private constructor(
-    private readonly gpu: Gpu,
-    private readonly session: Session,
-    private readonly memory: TensorMemory,
-    readonly layout: DecoderLayout,
+  protected constructor(
+    protected readonly gpu: Gpu,
     private readonly folder: Pick<
       LoadedOnnxFolder,
       'name' | 'config' | 'dtype' | 'fileHashes' | 'decoderFile'
     >,
+    decoder: OpenedDecoder,
+    /** Bytes of the graphs' weights on the GPU (0 on wasm). */
     private readonly weightBytes: number,
-    /** 'webgpu': outputs on our device; 'wasm': on the CPU. */
-    readonly provider: Provider,
-    /** Set when the model runs on another provider than asked (the UI shows it as is). */
-    readonly notice: string | null,
-    /** How sequences of unequal lengths share a run (layout.ts, batchingOf). */
-    readonly batching: 'padded' | 'equal-lengths',
   ) {
     const { config } = folder;
-    this.cache = new OrtKvCache(memory, {
+    this.session = decoder.session;
+    this.layout = decoder.layout;
+    this.provider = decoder.provider;
+    this.notice = decoder.notice;
+    this.batching = decoder.batching;
+    this.memory = decoder.provider === 'webgpu' ? new GpuTensorMemory(gpu.device) : new CpuTensorMemory();
+    this.cache = new OrtKvCache(this.memory, {
       numLayers: config.numLayers,
       kvHeads: config.numKeyValueHeads,
       headDim: config.headDim,
-      type: layout.cacheType,
+      type: decoder.layout.cacheType,
     });
     this.logitRows = new LogitRows(gpu, config.vocabSize, folder.name);
   }
 
-  /**
-   * Creates the session (WebGPU on `gpu.device`, or wasm) and checks the graph's names against the
-   * decoder_model_merged layout; a refused graph's session is released before the error is thrown.
-   * A float16 graph on a GPU without `shader-f16` (which onnxruntime's WebGPU kernels need for
-   * float16) is refused at once when WebGPU was asked for, and runs on wasm with a notice in 'auto'.
-   */
+  /** Bytes of `graphs` (with external data) that the WebGPU provider keeps on the GPU. */
+  protected static graphBytes(
+    provider: Provider,
+    graphs: readonly { bytes: Uint8Array; externalData: readonly { data: Uint8Array }[] }[],
+  ): number {
+    if (provider !== 'webgpu') return 0;
+    return graphs.reduce(
+      (sum, g) => sum + g.bytes.length + g.externalData.reduce((s, d) => s + d.data.length, 0),
+      0,
+    );
+  }
+
+  /** Work after construction that can fail; the caller disposes the model when it does. */
+  protected async prepare(): Promise<void> {
+    // float16 logits on the GPU: compile the conversion kernel now, not in the first forward.
+    if (this.layout.logitsType === 'float16' && this.provider === 'webgpu')
+      await this.logitRows.prepareHalf();
+  }
+
+  /** Opens the decoder (openDecoder) and creates the model; on failure nothing stays allocated. */
   static async create(
     gpu: Gpu,
     folder: LoadedOnnxFolder,
     options: OrtModelOptions = {},
   ): Promise<OrtLanguageModel> {
     gpu.assertAlive();
-    const opened = await openSession(options.sessionFactory ?? createOrtSession, folder.decoderBytes, {
-      device: gpu.device,
-      file: folder.decoderFile,
-      provider: options.provider,
-      externalData: folder.externalData,
-    });
-    const { session, provider } = opened;
-    let halfProblem: string | null = null;
+    const factory = options.sessionFactory ?? createOrtSession;
+    const decoder = await openDecoder(factory, gpu.device, folder, options, 'input_ids');
+    const weightBytes = OrtLanguageModel.graphBytes(decoder.provider, [
+      { bytes: folder.decoderBytes, externalData: folder.externalData },
+    ]);
+    const model = new OrtLanguageModel(gpu, folder, decoder, weightBytes);
     try {
-      const layout = matchDecoderLayout(
-        folder.config,
-        graphValues(session.inputMetadata),
-        graphValues(session.outputMetadata),
-        folder.decoderFile,
-      );
-      if (provider === 'webgpu') halfProblem = webGpuHalfProblem(layout, gpu.device, folder.decoderFile);
-      if (halfProblem && (options.provider ?? 'auto') !== 'auto') {
-        throw new ModelLoadError(
-          'format',
-          `${halfProblem}: choose a dtype with float32 outputs (fp32, q8 or q4) or the wasm provider`,
-          folder.decoderFile,
-        );
-      }
-      if (!halfProblem) {
-        const memory = provider === 'webgpu' ? new GpuTensorMemory(gpu.device) : new CpuTensorMemory();
-        const weightBytes =
-          provider === 'webgpu'
-            ? folder.decoderBytes.length + folder.externalData.reduce((s, d) => s + d.data.length, 0)
-            : 0;
-        const model = new OrtLanguageModel(
-          gpu,
-          session,
-          memory,
-          layout,
-          folder,
-          weightBytes,
-          provider,
-          options.fallbackNotice ?? opened.notice,
-          batchingOf(layout, folder.decoderBytes),
-        );
-        // float16 logits on the GPU: compile the conversion kernel now, not in the first forward.
-        if (layout.logitsType === 'float16' && provider === 'webgpu') {
-          await model.logitRows.prepareHalf();
-        }
-        return model;
-      }
+      await model.prepare();
     } catch (cause) {
-      await session.release().catch(() => undefined);
+      model.dispose();
       throw cause;
     }
-    await session.release().catch(() => undefined);
-    return OrtLanguageModel.create(gpu, folder, {
-      ...options,
-      provider: 'wasm',
-      fallbackNotice: `${halfProblem}; it runs on the CPU (wasm provider) instead: much slower, and its logits are uploaded to the GPU once per forward`,
-    });
+    return model;
   }
 
   get info(): ModelInfo {
     return {
       name: this.folder.name,
       config: this.folder.config,
-      parameterCount: parameterCount(this.folder.config),
+      parameterCount: this.parameters(),
       dtype: this.folder.dtype === 'fp16' || this.folder.dtype === 'q4f16' ? 'f16' : 'f32',
       fileHashes: this.folder.fileHashes,
       gpuBytes:
@@ -202,12 +170,17 @@ export class OrtLanguageModel implements LanguageModel {
     };
   }
 
+  /** Parameters of the model (the decoder's, from config.json). */
+  protected parameters(): number {
+    return parameterCount(this.folder.config);
+  }
+
   /** The Hub dtype of the decoder file (fp32, q4, ...). */
   get onnxDtype(): OnnxDtype {
     return this.folder.dtype;
   }
 
-  private get config(): ModelConfig {
+  protected get config(): ModelConfig {
     return this.folder.config;
   }
 
@@ -244,7 +217,13 @@ export class OrtLanguageModel implements LanguageModel {
       throw new Error('forward called while the previous forward is still running; await it first');
     this.busy = true;
     try {
-      checkRequest(request, this.config, (s) => this.cache.length(s), this.folder.name);
+      checkRequest(
+        request,
+        this.config,
+        (s) => this.cache.length(s),
+        this.folder.name,
+        this.capabilities.images,
+      );
       if (this.heldLogits) this.memory.release(this.heldLogits);
       this.heldLogits = null;
       const all = request.logits === 'all';
@@ -296,6 +275,21 @@ export class OrtLanguageModel implements LanguageModel {
     }
   }
 
+  /**
+   * The new tokens of a run as the decoder reads them: input_ids [batch, seqLength] here; the
+   * vision-language model (vlm.ts) feeds inputs_embeds with its images' rows in place.
+   */
+  protected async tokenFeeds(
+    sequences: readonly ForwardSequence[],
+    inputs: BatchInputs,
+  ): Promise<TokenFeeds> {
+    void sequences;
+    return {
+      feeds: { input_ids: new ort.Tensor('int64', inputs.ids, [inputs.batch, inputs.seqLength]) },
+      temporaries: [],
+    };
+  }
+
   /** One session.run over `sequences` (batch order); their caches take the presents. */
   private async run(sequences: readonly ForwardSequence[]): Promise<{ logits: Tensor; seqLength: number }> {
     const ids = sequences.map((s) => s.sequence);
@@ -303,26 +297,32 @@ export class OrtLanguageModel implements LanguageModel {
       sequences.map(({ sequence, tokens }) => ({ cached: this.cache.length(sequence), tokens })),
     );
     const { batch, past, seqLength } = inputs;
+    const what = `${batch} sequence(s) x ${seqLength} new token(s) after ${past} cached`;
+    const tokens = await this.tokenFeeds(sequences, inputs).catch((cause: unknown) => {
+      throw this.runError(cause, what);
+    });
     const feeds: Record<string, Tensor> = {
-      input_ids: new ort.Tensor('int64', inputs.ids, [batch, seqLength]),
+      ...tokens.feeds,
       attention_mask: new ort.Tensor('int64', inputs.mask, [batch, past + seqLength]),
     };
     if (this.layout.positionIds)
       feeds.position_ids = new ort.Tensor('int64', inputs.positions, [batch, seqLength]);
     if (this.layout.useCacheBranch)
       feeds.use_cache_branch = new ort.Tensor('bool', Uint8Array.of(past > 0 ? 1 : 0), [1]);
-    const { layers, temporaries } = this.cache.pastInputs(ids, past);
-    layers.forEach(({ key, value }, i) => {
-      feeds[`past_key_values.${i}.key`] = key;
-      feeds[`past_key_values.${i}.value`] = value;
-    });
     let outputs: Record<string, Tensor>;
+    let temporaries: Tensor[] = [];
+    let layers: LayerTensors[];
     try {
+      ({ layers, temporaries } = this.cache.pastInputs(ids, past));
+      layers.forEach(({ key, value }, i) => {
+        feeds[`past_key_values.${i}.key`] = key;
+        feeds[`past_key_values.${i}.value`] = value;
+      });
       outputs = (await this.session.run(feeds)) as Record<string, Tensor>;
     } catch (cause) {
-      throw this.runError(cause, `${batch} sequence(s) x ${seqLength} new token(s) after ${past} cached`);
+      throw this.runError(cause, what);
     } finally {
-      for (const t of temporaries) this.memory.release(t);
+      for (const t of [...temporaries, ...tokens.temporaries]) this.memory.release(t);
     }
     const presents: LayerTensors[] = layers.map((_, i) => ({
       key: outputs[`present.${i}.key`],
@@ -339,7 +339,7 @@ export class OrtLanguageModel implements LanguageModel {
     return { logits: outputs.logits, seqLength };
   }
 
-  private runError(cause: unknown, what: string): Error {
+  protected runError(cause: unknown, what: string): Error {
     const message = cause instanceof Error ? cause.message : String(cause);
     const prefix = `${this.folder.name}: onnxruntime-web failed in a forward of ${what}`;
     if (isOutOfMemory(cause)) {
@@ -359,6 +359,11 @@ export class OrtLanguageModel implements LanguageModel {
     this.cache.dispose();
     this.memory.destroy();
     this.logitRows.destroy();
+    this.releaseSessions();
+  }
+
+  /** Releases the sessions (once, last in dispose: their outputs go back to them first); the VLM adds its own. */
+  protected releaseSessions(): void {
     void this.session.release().catch(() => undefined);
   }
 }

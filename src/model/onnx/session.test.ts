@@ -1,9 +1,18 @@
 // Session creation decisions without onnxruntime: which providers are tried in which order with
-// which options, the fallback notice, and the errors (corrupt file, out of memory).
+// which options, the fallback notice, and the errors (corrupt file, out of memory); the decoder's
+// session checked against its layout (openDecoder).
 import type { InferenceSession } from 'onnxruntime-web/webgpu';
 import { describe, expect, test } from 'vitest';
+import { parseModelConfig } from '../config';
 import { ModelLoadError } from '../loading/errors';
-import { openSession, webGpuHalfProblem, type SessionFactory, type SessionOptions } from './session';
+import { tinyLlamaConfigJson } from '../reference/tiny';
+import {
+  openDecoder,
+  openSession,
+  webGpuHalfProblem,
+  type SessionFactory,
+  type SessionOptions,
+} from './session';
 
 const device = {} as GPUDevice;
 const bytes = new Uint8Array(1234);
@@ -101,6 +110,93 @@ describe('webGpuHalfProblem', () => {
     );
     expect(webGpuHalfProblem({ logitsType: 'float16', cacheType: 'float32' }, withFeatures(), FP16)).toMatch(
       /has float16 logits, and/,
+    );
+  });
+});
+
+describe('openDecoder', () => {
+  const config = parseModelConfig(tinyLlamaConfigJson({ num_hidden_layers: 1 })); // kv heads 2, head dim 8
+  /** A fake session whose metadata is a one-layer decoder taking `tokenInput` of `embedsType`. */
+  function decoderSession(tokenInput: 'input_ids' | 'inputs_embeds', embedsType = 'float32') {
+    const tensor = (name: string, type: string, shape: (number | string)[]) => ({
+      name,
+      isTensor: true,
+      type,
+      shape,
+    });
+    const cache = (name: string) => tensor(name, 'float32', ['batch_size', 2, 'past_sequence_length', 8]);
+    const state = { released: 0 };
+    const session = {
+      inputMetadata: [
+        tokenInput === 'input_ids'
+          ? tensor('input_ids', 'int64', ['batch_size', 'sequence_length'])
+          : tensor('inputs_embeds', embedsType, ['batch_size', 'sequence_length', 32]),
+        tensor('attention_mask', 'int64', ['batch_size', 'total_sequence_length']),
+        tensor('position_ids', 'int64', ['batch_size', 'sequence_length']),
+        cache('past_key_values.0.key'),
+        cache('past_key_values.0.value'),
+      ],
+      outputMetadata: [
+        tensor('logits', 'float32', ['batch_size', 'sequence_length', 67]),
+        cache('present.0.key'),
+        cache('present.0.value'),
+      ],
+      release: async () => {
+        state.released++;
+      },
+    } as unknown as InferenceSession;
+    return { session, state };
+  }
+  const folder = (bytes = new Uint8Array(4)) => ({
+    name: 'tiny',
+    config,
+    dtype: 'fp32' as const,
+    fileHashes: {},
+    decoderFile: FILE,
+    decoderBytes: bytes,
+    externalData: [],
+  });
+  const noF16 = { features: new Set<string>() } as unknown as GPUDevice;
+
+  test('the decoder of an Idefics3 folder: inputs_embeds, padded batches', async () => {
+    const { session } = decoderSession('inputs_embeds');
+    const opened = await openDecoder(async () => session, noF16, folder(), {}, 'inputs_embeds');
+    expect(opened).toMatchObject({ provider: 'webgpu', notice: null, batching: 'padded' });
+    expect(opened.layout).toMatchObject({ tokenInput: 'inputs_embeds', embedsType: 'float32' });
+  });
+
+  test('a graph of the other layout is refused and its session released', async () => {
+    const { session, state } = decoderSession('input_ids');
+    const error = await openDecoder(async () => session, noF16, folder(), {}, 'inputs_embeds').catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect((error as Error).message).toContain('it takes input_ids instead of inputs_embeds');
+    expect(state.released).toBe(1);
+  });
+
+  test('float16 inputs_embeds without shader-f16: refused on webgpu, wasm with a notice in auto', async () => {
+    const half = decoderSession('inputs_embeds', 'float16');
+    const refused = await openDecoder(
+      async () => half.session,
+      noF16,
+      folder(),
+      { provider: 'webgpu' },
+      'inputs_embeds',
+    ).catch((e: unknown) => e);
+    expect((refused as Error).message).toContain('has float16 inputs_embeds, and onnxruntime-web');
+    expect(half.state.released).toBe(1);
+    const providers: string[] = [];
+    const create: SessionFactory = async (_bytes, options) => {
+      const first = options.executionProviders![0];
+      providers.push(typeof first === 'string' ? first : first.name);
+      return decoderSession('inputs_embeds', 'float16').session;
+    };
+    const opened = await openDecoder(create, noF16, folder(), {}, 'inputs_embeds');
+    expect(providers).toEqual(['webgpu', 'wasm']);
+    expect(opened.provider).toBe('wasm');
+    expect(opened.notice).toMatch(
+      /has float16 inputs_embeds.*; it runs on the CPU \(wasm provider\) instead/,
     );
   });
 });

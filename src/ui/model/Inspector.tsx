@@ -94,6 +94,20 @@ export function Inspector({ current }: { current: { text: string; tokenIds?: num
   const [head, setHead] = useState(0);
   const [inspected, setInspected] = useState<{ text: string; tokenIds?: number[] } | null>(null);
   if (!card) return null;
+  if (!card.capabilities.attention || !card.capabilities.logitLens) {
+    return (
+      <section className="subpanel inspector" aria-label="Inspector">
+        <div className="subpanel-head">
+          <h3>Attention and logit lens</h3>
+        </div>
+        <p className="muted small" data-testid="inspect-unavailable">
+          {card.name} gives logits only (
+          {card.engine === 'onnx' ? 'an ONNX graph run by onnxruntime-web' : 'its engine'} has no attention or
+          logit-lens outputs): load a safetensors model into the WGSL engine to look inside.
+        </p>
+      </section>
+    );
+  }
   const result = inspection.result;
   const busy = inspection.running || generating;
   const rerun = (patch: { layer?: number; head?: number; lensPosition?: number }) => {

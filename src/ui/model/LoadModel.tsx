@@ -1,5 +1,7 @@
 // Loading a model: a Hub repo id + revision, an https folder URL, or local files (file picker,
-// folder picker, or drag-and-drop onto the panel), with per-file progress.
+// folder picker, or drag-and-drop onto the panel), with per-file progress. What the folder holds is
+// read first: a safetensors checkpoint loads at once, a Hub ONNX export offers its dtypes
+// (LoadChoice.tsx). "Keep" loads the next model beside the loaded ones (a target/draft pair).
 import { useState, type FormEvent } from 'react';
 import { useAppStore } from '../../store';
 import { formatBytes } from '../format';
@@ -17,10 +19,36 @@ function entriesOf(list: FileList | null): { path: string; file: File }[] {
   return Array.from(list ?? []).map((file) => ({ path: file.webkitRelativePath || file.name, file }));
 }
 
+function KeepLoaded({ busy }: { busy: boolean }) {
+  const loaded = useAppStore((s) => s.model.loaded);
+  const keep = useAppStore((s) => s.model.keepLoaded);
+  const setKeep = useAppStore((s) => s.setKeepLoaded);
+  if (loaded.length === 0) return null;
+  const names = loaded.map((card) => card.name).join(', ');
+  return (
+    <label className="keep-loaded small" title={`Loaded now: ${names}`}>
+      <input
+        type="checkbox"
+        checked={keep}
+        disabled={busy}
+        data-testid="model-keep-loaded"
+        onChange={(e) => setKeep(e.currentTarget.checked)}
+      />
+      keep the {loaded.length === 1 ? 'loaded model' : `${loaded.length} loaded models`} and load the next one
+      beside {loaded.length === 1 ? 'it' : 'them'} (a target/draft pair); otherwise it replaces{' '}
+      {loaded.length === 1 ? 'it' : 'them'}
+    </label>
+  );
+}
+
 export function LoadModel() {
-  const loadModel = useAppStore((s) => s.loadModel);
+  const choose = useAppStore((s) => s.chooseSource);
   const busy = useAppStore(
-    (s) => s.model.status === 'loading' || s.model.generation.running || s.gpu.status !== 'ready',
+    (s) =>
+      s.model.status === 'loading' ||
+      s.model.detecting !== null ||
+      s.model.generation.running ||
+      s.gpu.status !== 'ready',
   );
   const [kind, setKind] = useState<SourceKind>('files');
   const [repo, setRepo] = useState('HuggingFaceTB/SmolLM2-135M');
@@ -29,12 +57,12 @@ export function LoadModel() {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (kind === 'hub') void loadModel({ kind: 'hub', repo, revision });
-    if (kind === 'url') void loadModel({ kind: 'url', url });
+    if (kind === 'hub') void choose({ kind: 'hub', repo, revision });
+    if (kind === 'url') void choose({ kind: 'url', url });
   };
   const pick = (list: FileList | null) => {
     const files = entriesOf(list);
-    if (files.length > 0) void loadModel({ kind: 'files', files });
+    if (files.length > 0) void choose({ kind: 'files', files });
   };
 
   return (
@@ -70,7 +98,8 @@ export function LoadModel() {
             Choose files…
           </label>
           <span className="muted small">
-            or drop a model folder here (config.json, tokenizer.json, *.safetensors)
+            or drop a model folder here (config.json, tokenizer.json, and *.safetensors or an ONNX export:
+            onnx/decoder_model_merged*.onnx)
           </span>
         </div>
       ) : kind === 'hub' ? (
@@ -110,6 +139,7 @@ export function LoadModel() {
           </button>
         </div>
       )}
+      <KeepLoaded busy={busy} />
     </form>
   );
 }
@@ -117,10 +147,16 @@ export function LoadModel() {
 export function LoadProgress() {
   const progress = useAppStore((s) => s.model.progress);
   const loading = useAppStore((s) => (s.model.status === 'loading' ? s.model.loading : null));
+  const detecting = useAppStore((s) => s.model.detecting);
   const asking = useAppStore((s) => s.model.downloadQuestion !== null);
-  if (progress.length === 0 && !loading) return null;
+  if (progress.length === 0 && !loading && !detecting) return null;
   return (
     <div className="load-progress" data-testid="model-progress">
+      {detecting ? (
+        <div className="muted small" data-testid="model-detecting">
+          Reading which files {detecting} holds…
+        </div>
+      ) : null}
       {loading ? (
         <div className="muted small">
           {asking ? 'Read config.json; waiting for Continue or Cancel…' : `Loading ${loading}…`}
@@ -136,7 +172,7 @@ export function LoadProgress() {
           </div>
           <span className="progress-bytes">
             {formatBytes(p.loadedBytes)}
-            {p.totalBytes !== null ? ` / ${formatBytes(p.totalBytes)}` : ''}
+            {p.totalBytes !== null && p.totalBytes !== p.loadedBytes ? ` / ${formatBytes(p.totalBytes)}` : ''}
           </span>
           <span className="progress-percent">{p.percent === null ? '…' : `${Math.floor(p.percent)}%`}</span>
           <span className="progress-from muted">{p.from}</span>

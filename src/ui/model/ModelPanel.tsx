@@ -1,10 +1,12 @@
-// The Model panel: load a model (Hub, URL, local files or a dropped folder), see its card,
-// generate from it, and inspect its attention and logit lens. The worker does all GPU work.
+// The Model panel: load a model (Hub, URL, local files or a dropped folder; a safetensors checkpoint
+// or a Hub ONNX export), see its card, generate from it, and inspect its attention and logit lens.
+// The worker does all GPU work.
 import { useState, type DragEvent } from 'react';
 import { useAppStore } from '../../store';
 import { DownloadCancelledNote, DownloadConfirm } from './DownloadConfirm';
 import { GenerateBox } from './GenerateBox';
 import { Inspector } from './Inspector';
+import { LoadChoice } from './LoadChoice';
 import { LoadModel, LoadProgress } from './LoadModel';
 import { ModelCardView } from './ModelCardView';
 import './model.css';
@@ -53,7 +55,8 @@ export function ModelPanel() {
           <h2 id="model-panel-title">Model</h2>
           <p className="muted">
             Load a GPT-2 or Llama-family checkpoint (config.json, tokenizer.json, safetensors) into the WGSL
-            engine, generate from it, and look inside: attention per head and the logit lens per layer.
+            engine, or a Hub ONNX export (onnx/decoder_model_merged*.onnx) into onnxruntime-web; generate from
+            it, and look inside a WGSL model: attention per head and the logit lens per layer.
           </p>
         </div>
       </div>
@@ -61,6 +64,7 @@ export function ModelPanel() {
         <div className="model-left">
           <h3>Load</h3>
           <LoadModel />
+          <LoadChoice />
           <LoadProgress />
           <DownloadConfirm />
           <DownloadCancelledNote />

@@ -1,8 +1,9 @@
-// The setup of a speculative run: the target and draft models (a Shapes default, or the Model tab's
-// model pinned to its files), the method with its parameters, sampling, seed, token budget and the
+// The setup of a speculative run: the target and draft models (a Shapes default, or one of the Model
+// tab's models, WGSL or ONNX, pinned to its files), the method with its parameters, sampling, seed, token budget and the
 // prompt. Problems are the engine's messages, shown under the field they are about; nothing is
 // clamped. Edits are locked while a run holds the worker.
 import type { ModelRef } from '../../share/experiment';
+import type { ModelCard } from '../../worker/modelTypes';
 import type { SpeculativeSetupMethod } from '../../share/speculative-link';
 import { EXPERIMENT_LIMITS, EXPERIMENT_PARAMETERS } from '../../share/settings';
 import { number } from '../../share/parameters';
@@ -15,7 +16,8 @@ import { SHAPES_MODELS, SHAPES_MODEL_ROLES, isShapesModel } from '../../worker/s
 import { ChoiceField, NumberField, parameterTitle } from '../decode/fields';
 import { METHOD_INFO, METHOD_ORDER } from './methodCatalog';
 
-const WORKBENCH = 'workbench';
+/** Model tab models from local files, which a link cannot name: shown, not choosable. */
+const LOCAL = 'local:';
 const TEMPERATURE = number('temperature', 'target temperature T', 'p = softmax(target logits / T); ignored when greedy.', { default: 1, min: 0, minExclusive: true, max: 10, step: 0.05 }); // prettier-ignore
 const DRAFT_TEMPERATURE = number('draftTemperature', 'draft temperature', 'q = softmax(draft logits / T_draft); ignored when greedy.', { default: 1, min: 0, minExclusive: true, max: 10, step: 0.05 }); // prettier-ignore
 
@@ -25,7 +27,7 @@ const ROLE_TEXT: Record<SpeculativeModelRole, string> = {
 };
 
 function pinText(ref: ModelRef): string {
-  const weights = Object.entries(ref.sha256).find(([file]) => file.endsWith('.safetensors')) ?? Object.entries(ref.sha256)[0]; // prettier-ignore
+  const weights = Object.entries(ref.sha256).find(([file]) => file.endsWith('.safetensors') || file.endsWith('.onnx')) ?? Object.entries(ref.sha256)[0]; // prettier-ignore
   return weights
     ? `pinned ${weights[0]} ${weights[1].slice(0, 8)}`
     : 'pinned to its files after the first run';
@@ -44,6 +46,21 @@ function modelStatus(ref: ModelRef, shapes: ShapesState, model: ModelState): str
   return modelAvailability(ref, shapes, model).status;
 }
 
+/** The option value of a non-default ref: its source, id and the pinned weights (two dtypes of one repo differ). */
+function refValue(ref: ModelRef): string {
+  if (ref.source === 'default') return ref.id;
+  const weights = Object.entries(ref.sha256).find(([file]) => file.endsWith('.safetensors') || file.endsWith('.onnx')); // prettier-ignore
+  return `${ref.source}:${ref.id}${weights ? `#${weights[1].slice(0, 12)}` : ''}`;
+}
+
+/** "shapes-expert (ONNX fp32, WebGPU)", "gpt2 @ main (WGSL)". */
+function loadedLabel(card: ModelCard): string {
+  if (card.engine === 'onnx' && card.onnx) {
+    return `${card.name} (ONNX ${card.onnx.dtype}, ${card.onnx.provider === 'webgpu' ? 'WebGPU' : 'wasm'})`;
+  }
+  return `${card.name} (WGSL)`;
+}
+
 function samePins(loaded: Record<string, string> | undefined, pinned: Record<string, string>): boolean {
   const files = Object.keys(pinned);
   return loaded !== undefined && files.length > 0 && files.every((file) => loaded[file] === pinned[file]);
@@ -60,19 +77,22 @@ function ModelRow({
 }) {
   const ref = useAppStore((s) => s.speculative.setup.models[role]);
   const note = useAppStore((s) => s.speculative.modelNotes[role]);
-  const workbench = useAppStore((s) => s.model.card?.name ?? null);
+  const loaded = useAppStore((s) => s.model.loaded);
   const setModel = useAppStore((s) => s.setSpeculativeModel);
-  const chooseWorkbench = useAppStore((s) => s.chooseWorkbenchModel);
   const pageStatus = useAppStore((s) => modelStatus(ref, s.shapes, s.model));
   // The worker loads default models for a run: the last run's files, when they are the pinned ones.
   const ranPinned = useAppStore((s) => samePins(s.speculative.run?.[role]?.fileHashes, ref.sha256));
   const status = pageStatus === 'idle' && ranPinned ? 'ready' : pageStatus;
-  const value = ref.source === 'default' ? ref.id : `${ref.source}:${ref.id}`;
+  const value = refValue(ref);
+  // Loaded models a link can name (Hub, URL); one from local files is offered to say why it cannot.
+  const options = loaded.map((card, i) => ({ card, value: card.ref ? refValue(card.ref) : `${LOCAL}${i}` }));
   const choose = (id: string) => {
     if (id === value) return;
-    if (id === WORKBENCH) void chooseWorkbench(role);
+    const option = options.find((o) => o.value === id);
+    if (option?.card.ref) setModel(role, option.card.ref);
     else if (isShapesModel(id)) setModel(role, { source: 'default', id, sha256: {} });
   };
+  const listed = options.some((o) => o.value === value);
   return (
     <li
       className={`model-row model-${status}${unused ? ' model-unused' : ''}`}
@@ -94,10 +114,15 @@ function ModelRow({
             {name}
           </option>
         ))}
-        {ref.source !== 'default' ? <option value={value}>{describeRef(ref)} (Model tab)</option> : null}
-        {workbench && ref.source === 'default' ? (
-          <option value={WORKBENCH}>Model tab: {workbench}</option>
+        {ref.source !== 'default' && !listed ? (
+          <option value={value}>{describeRef(ref)} (not loaded in the Model tab)</option>
         ) : null}
+        {options.map((o) => (
+          <option key={o.value} value={o.value} disabled={!o.card.ref} title={o.card.refProblem ?? undefined}>
+            Model tab: {loadedLabel(o.card)}
+            {o.card.ref ? '' : ' (local files: a link cannot name it)'}
+          </option>
+        ))}
       </select>
       <span
         className="model-hash"

@@ -1,7 +1,8 @@
 // The Llama-family decoder (llama, qwen2, mistral configs) as one ONNX graph with the interface of
 // the Hub's `onnx/decoder_model_merged.onnx` (onnx-community / Xenova exports, no
 // use_cache_branch input):
-//   inputs   input_ids [batch, seq] int64, attention_mask [batch, past + seq] int64,
+//   inputs   input_ids [batch, seq] int64 (or, with `inputsEmbeds`, inputs_embeds [batch, seq, d]
+//            f32: the decoder of an Idefics3 folder, ./idefics3.ts), attention_mask [batch, past + seq] int64,
 //            position_ids [batch, seq] int64, past_key_values.{i}.key|value [batch, kvHeads, past, headDim] f32
 //   outputs  logits [batch, seq, vocab] f32, present.{i}.key|value [batch, kvHeads, past + seq, headDim] f32
 // With `logitsType` / `cacheType` 'float16' the boundary is that of the Hub's fp16 exports: logits
@@ -52,6 +53,12 @@ export interface ExportOptions {
    * f32 as it enters and each present is Cast to f16 as it leaves.
    */
   cacheType?: 'float32' | 'float16';
+  /**
+   * Default false. true: the new tokens come as inputs_embeds [batch, seq, d] (rows of the
+   * embedding table, or image features in place of some) instead of input_ids; the embedding table
+   * stays in the graph only as the tied head.
+   */
+  inputsEmbeds?: boolean;
 }
 
 /** ONNX TensorProto.DataType of a Cast target. */
@@ -67,8 +74,11 @@ export function exportLlamaDecoder(
   if (config.architecture !== 'llama') {
     throw new Error(`exportLlamaDecoder: ${name} is ${config.modelType}, not a Llama-family model`);
   }
-  if (config.vision) {
-    throw new Error(`exportLlamaDecoder: ${name} is a vision-language model; its export is not written yet`);
+  if (config.vision && !options.inputsEmbeds) {
+    throw new Error(
+      `exportLlamaDecoder: ${name} is a vision-language model: its decoder takes inputs_embeds ` +
+        '(export the folder in the Idefics3 layout, exportIdefics3Folder)',
+    );
   }
   const g = new GraphBuilder();
   const { batch, sequence, past, total } = DIMS;
@@ -79,7 +89,9 @@ export function exportLlamaDecoder(
   const group = heads / kvHeads;
   const inner = config.intermediateSize;
 
-  const inputIds = g.input('input_ids', 'int64', [batch, sequence]);
+  const tokens = options.inputsEmbeds
+    ? g.input('inputs_embeds', 'float32', [batch, sequence, d])
+    : g.input('input_ids', 'int64', [batch, sequence]);
   const attentionMask = g.input('attention_mask', 'int64', [batch, total]);
   const positionIds =
     options.positionIds === false ? null : g.input('position_ids', 'int64', [batch, sequence]);
@@ -106,7 +118,7 @@ export function exportLlamaDecoder(
   const axes = (values: number[]) => g.ints('/axes', values);
   const unsqueeze = (x: string, values: number[], name: string) =>
     g.node('Unsqueeze', [x, axes(values)], { name });
-  const { mask, cos, sin } = positionInputs(g, config, { inputIds, attentionMask, positionIds });
+  const { mask, cos, sin } = positionInputs(g, config, { tokens, attentionMask, positionIds });
 
   const two = g.scalar('/two', 2);
   const rmsNorm = (x: string, gamma: string, name: string) => {
@@ -157,16 +169,15 @@ export function exportLlamaDecoder(
     );
   const scale = g.scalar('/attention/scale', 1 / Math.sqrt(hd));
 
-  let x = g.node(
-    'Gather',
-    [
-      g.weight('model.embed_tokens.weight', weights.get('model.embed_tokens.weight'), [config.vocabSize, d]),
-      inputIds,
-    ],
-    {
-      name: '/model/embed_tokens/Gather',
-    },
-  );
+  let embedTable: string | null = null;
+  const embeddings = () =>
+    (embedTable ??= g.weight('model.embed_tokens.weight', weights.get('model.embed_tokens.weight'), [
+      config.vocabSize,
+      d,
+    ]));
+  let x = options.inputsEmbeds
+    ? tokens
+    : g.node('Gather', [embeddings(), tokens], { name: '/model/embed_tokens/Gather' });
   const presents: { key: string; value: string }[] = [];
   for (let i = 0; i < config.numLayers; i++) {
     const p = `model.layers.${i}`;
@@ -248,7 +259,7 @@ export function exportLlamaDecoder(
   }
   const normed = rmsNorm(x, 'model.norm.weight', '/model/norm');
   const head = config.tieWordEmbeddings
-    ? g.node('Transpose', ['model.embed_tokens.weight'], {
+    ? g.node('Transpose', [embeddings()], {
         name: '/lm_head/tied',
         attributes: { perm: [1, 0] },
       })

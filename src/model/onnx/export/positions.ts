@@ -31,7 +31,8 @@ function ropeTables(config: ModelConfig): { cos: Float32Array; sin: Float32Array
 export function positionInputs(
   g: GraphBuilder,
   config: ModelConfig,
-  inputs: { inputIds: string; attentionMask: string; positionIds: string | null },
+  /** tokens: input_ids [batch, seq] or inputs_embeds [batch, seq, d] (axis 1 is the new tokens either way). */
+  inputs: { tokens: string; attentionMask: string; positionIds: string | null },
 ): { mask: string; cos: string; sin: string } {
   const axes = (values: number[]) => g.ints('/axes', values);
   const unsqueeze = (x: string, values: number[], name: string) =>
@@ -43,7 +44,7 @@ export function positionInputs(
     });
     return g.node('Squeeze', [sliced, axes([0])], { name });
   };
-  const seqLength = dimOf(inputs.inputIds, 1, '/model/mask/sequence_length');
+  const seqLength = dimOf(inputs.tokens, 1, '/model/mask/sequence_length');
   const totalLength = dimOf(inputs.attentionMask, 1, '/model/mask/total_length');
   const pastLength = g.node('Sub', [totalLength, seqLength], { name: '/model/mask/past_length' });
   const zero = g.ints('/zero', [0], []);
